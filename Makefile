@@ -1,0 +1,32 @@
+# MedSilo: the two set-up commands of the README, and helpers.
+#   make test   installs what is missing, builds, runs all tests
+#   make demo   installs what is missing, builds release, runs the main job on built-in data
+
+SWIFT ?= swift
+DEMO_DIR ?= demo-out
+
+.PHONY: deps build test demo bench fuzz clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: deps
+	$(SWIFT) build -c release --product medsilo
+	bash scripts/demo.sh .build/release/medsilo $(DEMO_DIR)
+
+bench: deps
+	$(SWIFT) build -c release --product medsilo-bench
+	.build/release/medsilo-bench decode
+
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_TARGET) $(FUZZ_SECONDS)
+
+clean:
+	rm -rf .build $(DEMO_DIR)

@@ -1,0 +1,74 @@
+// swift-tools-version: 6.1
+// MedSilo: medical-imaging federated learning and unlearning, from files to audited erasure.
+//
+// Targets follow the data flow (DESIGN §1): C shims (one per native library, imported only by
+// their single consumer) → Imaging → … → the thin `medsilo` executable.
+import PackageDescription
+
+let package = Package(
+    name: "MedSilo",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "medsilo", targets: ["medsilo"]),
+        .executable(name: "medsilo-bench", targets: ["medsilo-bench"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C shims, one per native library.
+
+        /// DCMTK 3.6.7 behind a plain C header (`extern "C"`), so no C++ or exception reaches Swift.
+        .target(
+            name: "CDCMTK",
+            linkerSettings: [
+                .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimage"), .linkedLibrary("dcmdata"),
+                .linkedLibrary("oflog"), .linkedLibrary("ofstd"), .linkedLibrary("stdc++"),
+            ]
+        ),
+        /// libpng 1.6 behind a C shim that owns `setjmp`, so no `longjmp` crosses a Swift frame.
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        /// TurboJPEG (libjpeg-turbo 2.1): a plain C API that never aborts, imported as is.
+        .systemLibrary(
+            name: "CTurboJPEG",
+            pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]
+        ),
+        /// OpenJPEG 2.5 behind a C shim with in-memory streams, for JPEG 2000 inside DICOM.
+        .target(name: "COpenJPEG", linkerSettings: [.linkedLibrary("openjp2")]),
+
+        // MARK: Stages.
+
+        /// Decode, window and write medical images: DICOM, PNG, JPEG, NumPy.
+        .target(name: "Imaging", dependencies: ["CDCMTK", "CPNG", "CTurboJPEG", "COpenJPEG"]),
+
+        // MARK: Executables.
+
+        .executableTarget(
+            name: "medsilo",
+            dependencies: ["Imaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(
+            name: "DecodeBaselines",
+            path: "Benchmarks/DecodeBaselines",
+            linkerSettings: [
+                .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmdata"),
+                .linkedLibrary("oflog"), .linkedLibrary("ofstd"), .linkedLibrary("stdc++"),
+                .linkedLibrary("png16"), .linkedLibrary("turbojpeg"), .linkedLibrary("openjp2"),
+            ]
+        ),
+        .executableTarget(
+            name: "medsilo-bench",
+            dependencies: ["Imaging", "DecodeBaselines"],
+            path: "Benchmarks/medsilo-bench"
+        ),
+
+        // MARK: Tests.
+
+        .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

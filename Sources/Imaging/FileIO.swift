@@ -1,0 +1,149 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whole-file reads and atomic writes on POSIX descriptors, without Foundation.
+public enum FileIO {
+    /// Reads the whole file.
+    public static func read(_ path: String) throws(ImagingError) -> [UInt8] {
+        try read(path, limit: nil)
+    }
+
+    /// Reads at most `limit` bytes from the start of the file (the whole file when `limit` is nil).
+    public static func read(_ path: String, limit: Int?) throws(ImagingError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ImagingError(path: path, .io(errnoMessage("cannot open"))) }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw ImagingError(path: path, .io(errnoMessage("cannot stat"))) }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw ImagingError(path: path, .io("not a regular file"))
+        }
+        let size = Int(status.st_size)
+        let wanted = limit.map { min($0, size) } ?? size
+        var bytes = [UInt8](repeating: 0, count: wanted)
+        var done = 0
+        while done < wanted {
+            let n = bytes.withUnsafeMutableBytes { buffer in
+                Glibc_read(fd, buffer.baseAddress! + done, wanted - done)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ImagingError(path: path, .io(errnoMessage("read failed")))
+            }
+            if n == 0 { break }
+            done += n
+        }
+        if done < wanted { bytes.removeLast(wanted - done) }
+        return bytes
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same folder is written, flushed and
+    /// renamed over the target, so readers see the old file or the new one, never a part.
+    public static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String) throws(ImagingError) {
+        let temporary = temporaryPath(for: path)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ImagingError(path: path, .io(errnoMessage("cannot create"))) }
+        var failure: String?
+        let contiguous = Array(bytes)
+        contiguous.withUnsafeBytes { buffer in
+            var done = 0
+            while done < buffer.count {
+                let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errnoMessage("write failed")
+                    return
+                }
+                done += n
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = errnoMessage("fsync failed") }
+        close(fd)
+        if let failure {
+            unlink(temporary)
+            throw ImagingError(path: path, .io(failure))
+        }
+        try commit(temporary, to: path)
+    }
+
+    /// A sibling path to write to before `commit` renames it into place.
+    public static func temporaryPath(for path: String) -> String {
+        "\(path).tmp-\(getpid())"
+    }
+
+    /// Renames a fully written temporary file over `path`.
+    public static func commit(_ temporary: String, to path: String) throws(ImagingError) {
+        guard rename(temporary, path) == 0 else {
+            let message = errnoMessage("cannot rename into place")
+            unlink(temporary)
+            throw ImagingError(path: path, .io(message))
+        }
+    }
+
+    /// Removes a temporary file left by a failed write.
+    public static func discard(_ temporary: String) {
+        unlink(temporary)
+    }
+
+    /// True for a directory (following symbolic links).
+    public static func isDirectory(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// True when something exists at `path`.
+    public static func exists(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0
+    }
+
+    /// Creates `path` and its missing parents.
+    public static func createDirectory(_ path: String) throws(ImagingError) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if !isDirectory(prefix), mkdir(prefix, 0o755) != 0, errno != EEXIST {
+                throw ImagingError(path: prefix, .io(errnoMessage("cannot create directory")))
+            }
+            prefix += "/"
+        }
+    }
+
+    /// Regular files under `path` (recursively when asked), sorted by path; hidden entries skipped.
+    public static func listFiles(in path: String, recursive: Bool) throws(ImagingError) -> [String] {
+        guard let directory = opendir(path) else {
+            throw ImagingError(path: path, .io(errnoMessage("cannot list directory")))
+        }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name.hasPrefix(".") { continue }
+            names.append(name)
+        }
+        closedir(directory)
+        var files: [String] = []
+        for name in names.sorted() {
+            let child = path.hasSuffix("/") ? path + name : path + "/" + name
+            if isDirectory(child) {
+                if recursive { files += try listFiles(in: child, recursive: true) }
+            } else {
+                files.append(child)
+            }
+        }
+        return files
+    }
+
+    static func errnoMessage(_ what: String) -> String {
+        "\(what): \(String(cString: strerror(errno)))"
+    }
+}
+
+@inline(__always)
+private func Glibc_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}
