@@ -1,0 +1,1 @@
+int decode_baselines_placeholder(void);
