@@ -180,6 +180,119 @@ bool frame_span(DcmPixelSequence *sequence, uint32_t frame, uint32_t frames, Fra
     return true;
 }
 
+
+struct ImageAttributes {
+    Uint16 rows = 0, columns = 0, samples = 1, bitsAllocated = 0;
+};
+
+bool read_attributes(DcmDataset *dataset, ImageAttributes *image, cdcm_error *error) {
+    if (dataset->findAndGetUint16(DCM_Rows, image->rows).bad() ||
+        dataset->findAndGetUint16(DCM_Columns, image->columns).bad() ||
+        dataset->findAndGetUint16(DCM_BitsAllocated, image->bitsAllocated).bad()) {
+        set_message(error, "missing Rows, Columns or BitsAllocated");
+        return false;
+    }
+    if (dataset->findAndGetUint16(DCM_SamplesPerPixel, image->samples).bad()) image->samples = 1;
+    return true;
+}
+
+Uint16 big16(const Uint8 *p) { return Uint16(p[0] << 8 | p[1]); }
+
+/// Finds the start-of-frame marker of a JPEG or JPEG-LS bitstream (SOF0–SOF15 except DHT, JPG and
+/// DAC, and SOF55) and reads precision, height, width and component count from it.
+bool jpeg_frame_header(const Uint8 *data, Uint32 length, int *precision, int *height, int *width, int *components) {
+    if (length < 4 || data[0] != 0xFF || data[1] != 0xD8) return false;
+    Uint32 i = 2;
+    while (i + 4 <= length) {
+        if (data[i] != 0xFF) return false;
+        Uint8 marker = data[i + 1];
+        if (marker == 0xFF) {
+            i++;
+            continue;
+        }
+        Uint32 segment = big16(data + i + 2);
+        bool sof = (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) ||
+                   marker == 0xF7;
+        if (sof) {
+            if (i + 10 > length) return false;
+            *precision = data[i + 4];
+            *height = big16(data + i + 5);
+            *width = big16(data + i + 7);
+            *components = data[i + 9];
+            return true;
+        }
+        if (marker == 0xDA || marker == 0xD9) return false;
+        i += 2 + segment;
+    }
+    return false;
+}
+
+/// Checks a compressed frame against the header before a DCMTK codec sees it. DCMTK 3.6.7's RLE decoder
+/// trusts segment offsets and allocates from Rows × Columns, and its JPEG decoder does not compare the
+/// bitstream's size with the header; both are refused here instead.
+bool check_bitstream(E_TransferSyntax xfer, const ImageAttributes &image, const Uint8 *data, Uint32 length,
+                     const FrameSpan &span, cdcm_error *error) {
+    char text[CDCM_MESSAGE_CAPACITY];
+    if (xfer == EXS_RLELossless) {
+        if (span.end - span.first != 1) {
+            set_message(error, "RLE frame spans several fragments");
+            return false;
+        }
+        if (image.bitsAllocated < 8 || length < 64) {
+            set_message(error, "RLE fragment shorter than its 64-byte header");
+            return false;
+        }
+        Uint32 header[16];
+        for (int k = 0; k < 16; k++) {
+            header[k] = Uint32(data[4 * k]) | Uint32(data[4 * k + 1]) << 8 | Uint32(data[4 * k + 2]) << 16 |
+                        Uint32(data[4 * k + 3]) << 24;
+        }
+        Uint32 segments = header[0];
+        Uint32 expected = Uint32(image.samples) * (image.bitsAllocated / 8);
+        if (segments != expected || segments > 15) {
+            std::snprintf(text, sizeof text, "RLE frame has %u segments, the header implies %u", segments, expected);
+            set_message(error, text);
+            return false;
+        }
+        for (Uint32 k = 1; k <= segments; k++) {
+            Uint32 end = k < segments ? header[k + 1] : length;
+            if (header[k] < 64 || header[k] >= length || end <= header[k] || end > length) {
+                set_message(error, "RLE segment offset outside the fragment");
+                return false;
+            }
+            // A PackBits run of 2 bytes yields at most 128: each segment must be long enough for Rows × Columns.
+            if (Uint64(image.rows) * image.columns > 64ull * (end - header[k]) + 128) {
+                set_message(error, "RLE segment too short for Rows × Columns");
+                return false;
+            }
+        }
+        return true;
+    }
+    if (xfer == EXS_JPEGProcess1 || xfer == EXS_JPEGProcess2_4 || xfer == EXS_JPEGProcess14 ||
+        xfer == EXS_JPEGProcess14SV1 || xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy) {
+        int precision = 0, height = 0, width = 0, components = 0;
+        if (!jpeg_frame_header(data, length, &precision, &height, &width, &components)) {
+            set_message(error, "no JPEG start-of-frame marker in the frame's first fragment");
+            return false;
+        }
+        if (height != image.rows || width != image.columns || components != image.samples) {
+            std::snprintf(text, sizeof text, "JPEG frame is %dx%d with %d components, header says %ux%u with %u",
+                          width, height, components, image.columns, image.rows, image.samples);
+            set_message(error, text);
+            return false;
+        }
+        if ((precision > 8 ? 16 : 8) != image.bitsAllocated) {
+            std::snprintf(text, sizeof text, "JPEG precision %d does not fit BitsAllocated %u", precision,
+                          image.bitsAllocated);
+            set_message(error, text);
+            return false;
+        }
+        return true;
+    }
+    set_message(error, "transfer syntax has no DCMTK codec");
+    return false;
+}
+
 }  // namespace
 
 extern "C" {
@@ -190,6 +303,8 @@ void cdcm_initialize(void) {
         try {
             OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
             dcmAcceptUnexpectedImplicitEncoding.set(OFTrue);
+            // Some writers label an implicit-VR body as explicit in the meta header.
+            dcmAutoDetectDatasetXfer.set(OFTrue);
             // Colour JPEG frames come out as RGB, pixel-interleaved; UIDs are never rewritten on decode.
             DJDecoderRegistration::registerCodecs(EDC_photometricInterpretation, EUC_never, EPC_colorByPixel);
             DJLSDecoderRegistration::registerCodecs(EJLSUC_never, EJLSPC_colorByPixel);
@@ -404,50 +519,44 @@ int cdcm_read_native(cdcm_file *file, uint64_t offset, uint64_t count, void *des
     });
 }
 
-int cdcm_uncompressed_frame_size(cdcm_file *file, uint64_t *size, cdcm_error *error) {
+int cdcm_decode_frame(cdcm_file *file, uint32_t frame, uint32_t frames, void *destination, size_t size,
+                      char *color_model, size_t color_model_capacity, uint16_t *planar_configuration,
+                      cdcm_error *error) {
     return guarded(error, [&] {
         DcmPixelData *pixels = pixel_data(file);
-        if (pixels == nullptr) {
-            set_message(error, "no pixel data");
-            return -1;
-        }
-        Uint32 frameSize = 0;
-        OFCondition status = pixels->getUncompressedFrameSize(file->format.getDataset(), frameSize);
-        if (status.bad()) {
-            set_condition(error, "cannot size the frame", status);
-            return -1;
-        }
-        *size = frameSize;
-        return 0;
-    });
-}
-
-int cdcm_decode_frame(cdcm_file *file, uint32_t frame, void *destination, size_t size, char *color_model,
-                      size_t color_model_capacity, uint16_t *planar_configuration, cdcm_error *error) {
-    return guarded(error, [&] {
-        DcmPixelData *pixels = pixel_data(file);
-        if (pixels == nullptr) {
-            set_message(error, "no pixel data");
-            return -1;
-        }
-        if (size > 0xFFFFFFFEu || size % 2 != 0) {
-            set_message(error, "frame buffer size must be even and below 4 GiB");
+        DcmPixelSequence *sequence = pixels ? fragments_of(file, pixels) : nullptr;
+        if (sequence == nullptr) {
+            set_message(error, "no encapsulated pixel data");
             return -1;
         }
         DcmDataset *dataset = file->format.getDataset();
-        Uint32 expected = 0;
-        OFCondition status = pixels->getUncompressedFrameSize(dataset, expected);
-        if (status.bad()) {
-            set_condition(error, "cannot size the frame", status);
+        ImageAttributes image;
+        if (!read_attributes(dataset, &image, error)) return -1;
+        // DCMTK sizes frames in 32 bits; a header whose size wraps would make it overrun the buffer.
+        Uint32 dcmtkSize = 0;
+        OFCondition status = pixels->getUncompressedFrameSize(dataset, dcmtkSize);
+        if (status.bad() || Uint64(dcmtkSize) != Uint64(size) || size > 0xFFFFFFF0u) {
+            set_message(error, "frame size from the header does not match the decoded layout");
             return -1;
         }
-        if (expected + (expected & 1) != size) {
-            set_message(error, "frame size does not match the image attributes");
+        FrameSpan span;
+        if (!frame_span(sequence, frame, frames, &span, error)) return -1;
+        DcmPixelItem *first = nullptr;
+        Uint8 *bytes = nullptr;
+        if (sequence->getItem(first, span.first).bad() || first == nullptr || first->getUint8Array(bytes).bad() ||
+            bytes == nullptr) {
+            set_message(error, "unreadable first fragment of the frame");
             return -1;
+        }
+        if (!check_bitstream(file->xfer, image, bytes, first->getLength(), span, error)) return -1;
+        // RLE colour output follows PlanarConfiguration, which DCMTK requires to be present.
+        if (image.samples > 1 && !dataset->tagExists(DCM_PlanarConfiguration)) {
+            dataset->putAndInsertUint16(DCM_PlanarConfiguration, 0);
         }
         Uint32 start = frame == file->next_frame ? file->next_fragment : 0;
         OFString model;
-        status = pixels->getUncompressedFrame(dataset, frame, start, destination, Uint32(size), model, nullptr);
+        Uint32 bufferSize = Uint32(size + (size & 1));
+        status = pixels->getUncompressedFrame(dataset, frame, start, destination, bufferSize, model, nullptr);
         if (status.bad()) {
             file->next_frame = 0;
             file->next_fragment = 0;

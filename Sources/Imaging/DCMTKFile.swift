@@ -110,26 +110,18 @@ final class DCMTKFile {
         else { throw ImagingError(path: path, .corruptData(Self.message(error))) }
     }
 
-    /// Bytes DCMTK's codec produces for one frame.
-    func uncompressedFrameSize() throws(ImagingError) -> Int {
-        var error = cdcm_error()
-        var size: UInt64 = 0
-        guard cdcm_uncompressed_frame_size(handle, &size, &error) == 0 else {
-            throw ImagingError(path: path, .invalidHeader(Self.message(error)))
-        }
-        return Int(size)
-    }
-
-    /// Decompresses one frame with a DCMTK codec; returns the colour model and planar configuration
-    /// of the decompressed bytes.
-    func decodeFrame(_ frame: Int, into destination: UnsafeMutableRawBufferPointer) throws(ImagingError) -> (
-        colorModel: String, planarConfiguration: Int
-    ) {
+    /// Decompresses one frame with a DCMTK codec into `destination` (`size` bytes, rounded up to even);
+    /// returns the colour model and planar configuration of the decompressed bytes.
+    func decodeFrame(_ frame: Int, of frames: Int, size: Int, into destination: UnsafeMutableRawBufferPointer)
+        throws(ImagingError) -> (colorModel: String, planarConfiguration: Int)
+    {
+        precondition(destination.count >= size + (size & 1), "destination must hold the frame rounded up to even")
         var error = cdcm_error()
         var model = [CChar](repeating: 0, count: 64)
         var planar: UInt16 = 0
         let status = cdcm_decode_frame(
-            handle, UInt32(frame), destination.baseAddress, destination.count, &model, model.count, &planar, &error)
+            handle, UInt32(frame), UInt32(frames), destination.baseAddress, size, &model, model.count, &planar,
+            &error)
         guard status == 0 else { throw ImagingError(path: path, .corruptData(Self.message(error))) }
         let colorModel = model.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         return (colorModel, Int(planar))

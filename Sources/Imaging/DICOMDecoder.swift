@@ -149,10 +149,14 @@ final class DICOMDecoder: ImageDecoder {
                 }
             }
         case .dcmtkCodec:
-            let size = try file.uncompressedFrameSize()
-            resize(&raw, to: size + (size & 1))
-                let decoded = try decodeWithDCMTK(frame: index, into: &raw)
-            if !decoded.colorModel.isEmpty { layout.photometric = decoded.colorModel.uppercased() }
+            let decoded = try decodeWithDCMTK(frame: index, into: &raw)
+            // Codecs output every sample of every pixel: a 4:2:2 label left on their output means full YBR.
+            let model = decoded.colorModel.uppercased()
+            if model == "YBR_FULL_422" {
+                layout.photometric = "YBR_FULL"
+            } else if !model.isEmpty {
+                layout.photometric = model
+            }
             layout.planarConfiguration = decoded.planarConfiguration
         case .jpeg2000:
             try decodeJPEG2000(frame: index, into: &raw)
@@ -199,12 +203,17 @@ final class DICOMDecoder: ImageDecoder {
     private func decodeWithDCMTK(frame: Int, into raw: inout [UInt8]) throws(ImagingError) -> (
         colorModel: String, planarConfiguration: Int
     ) {
-        let size = try file.uncompressedFrameSize()
+        guard stored.bitsAllocated >= 8 else {
+            throw ImagingError(path: file.path, .unsupported("compressed data with BitsAllocated \(stored.bitsAllocated)"))
+        }
+        // Codecs produce all samples of every pixel (YBR_FULL_422 comes out as full-resolution RGB).
+        let size = stored.pixels * stored.samplesPerPixel * (stored.bitsAllocated / 8)
         resize(&raw, to: size + (size & 1))
+        let frames = info.frames
         let result: Result<(colorModel: String, planarConfiguration: Int), ImagingError> = raw.withUnsafeMutableBytes {
             buffer in
             do throws(ImagingError) {
-                return .success(try file.decodeFrame(frame, into: buffer))
+                return .success(try file.decodeFrame(frame, of: frames, size: size, into: buffer))
             } catch {
                 return .failure(error)
             }

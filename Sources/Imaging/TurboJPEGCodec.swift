@@ -58,14 +58,15 @@ final class TurboJPEGCodec {
         return message
     }
 
-    /// Encodes 8-bit gray or RGB samples. `subsampling` is 444, 422 or 420 for colour.
+    /// Encodes 8-bit gray, RGB or (for tests of the refusal path) CMYK samples, which libjpeg-turbo
+    /// writes as YCCK. `subsampling` is 444, 422 or 420 for colour.
     func encode(
         _ samples: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int, quality: Int, subsampling: Int,
         progressive: Bool
     ) -> Result<[UInt8], CodecFailure> {
         if compressor == nil { compressor = tjInitCompress() }
         guard let compressor else { return .failure(CodecFailure("libjpeg-turbo could not create a compressor")) }
-        let format = channels == 1 ? TJPF_GRAY : TJPF_RGB
+        let format = channels == 1 ? TJPF_GRAY : channels == 4 ? TJPF_CMYK : TJPF_RGB
         let sampling: TJSAMP =
             channels == 1 ? TJSAMP_GRAY : (subsampling == 444 ? TJSAMP_444 : subsampling == 422 ? TJSAMP_422 : TJSAMP_420)
         var output: UnsafeMutablePointer<UInt8>?

@@ -79,14 +79,15 @@ int cdcm_pixel_info_get(cdcm_file *file, cdcm_pixel_info *info, cdcm_error *erro
 /// order. Only the requested range is read from disk.
 int cdcm_read_native(cdcm_file *file, uint64_t offset, uint64_t count, void *destination, cdcm_error *error);
 
-/// The size in bytes DCMTK's codec writes for one decompressed frame (before rounding up to even).
-int cdcm_uncompressed_frame_size(cdcm_file *file, uint64_t *size, cdcm_error *error);
-
-/// Decompresses frame `frame` of encapsulated pixel data with a registered DCMTK codec (JPEG, JPEG-LS,
-/// RLE) into `destination`, which must hold exactly `size` bytes (the uncompressed frame size,
-/// rounded up to even). The decompressed colour model and planar configuration are returned.
-int cdcm_decode_frame(cdcm_file *file, uint32_t frame, void *destination, size_t size, char *color_model,
-                      size_t color_model_capacity, uint16_t *planar_configuration, cdcm_error *error);
+/// Decompresses frame `frame` (of `frames`) of encapsulated pixel data with a registered DCMTK codec
+/// (JPEG, JPEG-LS, RLE) into `destination`. `size` is the decoded frame size the caller computed from
+/// the header; it must equal DCMTK's own figure, and `destination` must hold `size` rounded up to even.
+/// Before decoding, the bitstream is checked against the header (JPEG start-of-frame, RLE segment
+/// table), so that a damaged or lying file is refused instead of overrunning memory. Returns the
+/// decompressed colour model and planar configuration.
+int cdcm_decode_frame(cdcm_file *file, uint32_t frame, uint32_t frames, void *destination, size_t size,
+                      char *color_model, size_t color_model_capacity, uint16_t *planar_configuration,
+                      cdcm_error *error);
 
 /// Size in bytes of the compressed bitstream of frame `frame` (all its fragments concatenated), for
 /// codecs DCMTK lacks (JPEG 2000). `frames` is the NumberOfFrames.
