@@ -110,6 +110,12 @@ final class DICOMDecoder: ImageDecoder {
             }
         } else if !pixels.encapsulated {
             throw ImagingError(path: path, .invalidHeader("\(syntax.name) without encapsulated pixel data"))
+        } else {
+            // DCMTK sizes frames in 32 bits; larger frames are refused before anything is allocated.
+            let frameBytes = rows * columns * samples * max(bitsAllocated / 8, 1)
+            guard frameBytes < Int(Int32.max) else {
+                throw ImagingError(path: path, .tooLarge("a \(frameBytes)-byte frame exceeds what the codecs address"))
+            }
         }
 
         palette = photometric == "PALETTE COLOR" ? try Self.readPalette(file, signed: representation == 1) : nil

@@ -122,6 +122,50 @@ import TestSupport
         #expect(message.contains("4×4×1") && message.contains("8×4×1"))
     }
 
+    /// Inputs that crashed DCMTK 3.6.7 when handed to it directly (found by fuzzing the library).
+    @Test func compressedFramesThatLieAboutThemselves() throws {
+        let directory = TemporaryDirectory()
+        let rgb = SampleImages.colorPhantom(size: 32)
+        let image = DICOMImage(rows: 32, columns: 32, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8,
+                               photometricInterpretation: "RGB", pixelData: rgb, sopInstanceUID: "2.25.9")
+        try DICOMWriter.write(image, to: directory.file("rle.dcm"), encoding: .rle)
+        let rle = try readFile(directory.file("rle.dcm"))
+        // The RLE header follows the fragment's item tag (FFFE,E000) and length: 3 segments, then offsets.
+        let item: [UInt8] = [0xFE, 0xFF, 0x00, 0xE0]
+        let items = (0..<rle.count - 4).filter { rle[$0] == item[0] && Array(rle[$0..<$0 + 4]) == item }
+        let header = try #require(items.last) + 8
+        #expect(Array(rle[header..<header + 4]) == [3, 0, 0, 0])
+        var farOffset = rle
+        farOffset[header + 8 + 3] = 0x0B  // second segment offset ≈ 184 MB into a small fragment
+        #expect(reason(farOffset) == .corruptData("RLE segment offset outside the fragment"))
+        var segments = rle
+        segments[header] = 15
+        #expect(reason(segments) == .corruptData("RLE frame has 15 segments, the header implies 3"))
+
+        // Rows = Columns = 37838 with 8-bit RGB: 4 295 142 732 bytes, which wraps to 175 436 in 32 bits.
+        // With the limits raised the frame is still refused before any allocation.
+        var huge = DICOMBuilder.image(rows: 37838, columns: 37838, samples: 3, bitsAllocated: 8, bitsStored: 8,
+                                      photometric: "RGB", pixelData: [])
+        huge.transferSyntaxUID = TransferSyntax.rleLossless.uid
+        huge.set(0x7FE0, 0x0010, "OB", .fragments(offsetTable: [], [Array(rle[header..<rle.count - 8])]))
+        let unlimited = DecodeOptions(maxFrameBytes: 1 << 40, maxImageBytes: 1 << 40)
+        #expect(throws: ImagingError(path: "<memory>", .tooLarge("a 4295142732-byte frame exceeds what the codecs address"))) {
+            _ = try ImageReader(bytes: huge.bytes(), options: unlimited)
+        }
+
+        // A JPEG bitstream of 32×32 under a header claiming 64×64.
+        let eight = DICOMImage(rows: 32, columns: 32, bitsAllocated: 8, bitsStored: 8,
+                               pixelData: rgb.enumerated().filter { $0.offset % 3 == 0 }.map(\.element), sopInstanceUID: "2.25.10")
+        try DICOMWriter.write(eight, to: directory.file("j.dcm"), encoding: .jpegBaseline(quality: 90))
+        var bytes = try readFile(directory.file("j.dcm"))
+        for tag: UInt8 in [0x10, 0x11] {
+            let pattern: [UInt8] = [0x28, 0x00, tag, 0x00, 0x55, 0x53, 0x02, 0x00]
+            let at = try #require((0..<bytes.count - 8).first { Array(bytes[$0..<$0 + 8]) == pattern })
+            bytes[at + 8] = 64
+        }
+        #expect(reason(bytes) == .corruptData("JPEG frame is 32x32 with 1 components, header says 64x64 with 1"))
+    }
+
     @Test func pngAndJPEGDamage() throws {
         let png = try PNGWriter.encode([UInt8](repeating: 7, count: 64), width: 8, height: 8, channels: 1)
         var badCRC = png
