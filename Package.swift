@@ -60,7 +60,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "medsilo-bench",
-            dependencies: ["Imaging", "DecodeBaselines"],
+            dependencies: [
+                "Imaging", "DecodeBaselines", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Benchmarks/medsilo-bench"
         ),
 

@@ -1,2 +1,0 @@
-#include "DecodeBaselines.h"
-int decode_baselines_placeholder(void) { return 0; }
