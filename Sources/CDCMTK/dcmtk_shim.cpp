@@ -28,6 +28,7 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -381,6 +382,89 @@ int cdcm_transfer_syntax(const cdcm_file *file, char *uid, size_t capacity, cdcm
         DcmXfer xfer(file->xfer);
         const char *text = file->xfer == EXS_Unknown ? "" : xfer.getXferID();
         std::snprintf(uid, capacity, "%s", text);
+        return 0;
+    });
+}
+
+int cdcm_read_header(cdcm_file *file, cdcm_header *header, cdcm_error *error) {
+    return guarded(error, [&] {
+        std::memset(header, 0, sizeof *header);
+        DcmDataset *dataset = file->format.getDataset();
+        auto present = [&](const DcmTagKey &key) {
+            DcmElement *element = nullptr;
+            return dataset->findAndGetElement(key, element, OFFalse).good() && element != nullptr &&
+                   element->getLength() > 0;
+        };
+        auto u16 = [&](const DcmTagKey &key, uint32_t bit, uint16_t *value) {
+            if (!present(key)) return;
+            header->present |= bit;
+            Uint16 v = 0;
+            if (dataset->findAndGetUint16(key, v).good()) *value = v;
+            else header->invalid |= bit;
+        };
+        auto f64 = [&](const DcmTagKey &key, uint32_t bit, double *values, unsigned long count) {
+            if (!present(key)) return;
+            header->present |= bit;
+            for (unsigned long i = 0; i < count; i++) {
+                Float64 v = 0;
+                if (dataset->findAndGetFloat64(key, v, i).bad()) {
+                    header->invalid |= bit;
+                    return;
+                }
+                values[i] = v;
+            }
+        };
+        auto text = [&](const DcmTagKey &key, char *value) {
+            OFString string;
+            if (dataset->findAndGetOFStringArray(key, string).good()) {
+                std::snprintf(value, CDCM_TEXT_CAPACITY, "%s", string.c_str());
+            }
+        };
+        auto items = [&](const DcmTagKey &key) -> uint32_t {
+            DcmSequenceOfItems *sequence = nullptr;
+            if (dataset->findAndGetSequence(key, sequence, OFFalse).bad() || sequence == nullptr) return 0;
+            return uint32_t(sequence->card());
+        };
+        u16(DCM_Rows, CDCM_ROWS, &header->rows);
+        u16(DCM_Columns, CDCM_COLUMNS, &header->columns);
+        u16(DCM_SamplesPerPixel, CDCM_SAMPLES, &header->samples_per_pixel);
+        u16(DCM_BitsAllocated, CDCM_BITS_ALLOCATED, &header->bits_allocated);
+        u16(DCM_BitsStored, CDCM_BITS_STORED, &header->bits_stored);
+        u16(DCM_PixelRepresentation, CDCM_REPRESENTATION, &header->pixel_representation);
+        u16(DCM_PlanarConfiguration, CDCM_PLANAR, &header->planar_configuration);
+        if (present(DCM_NumberOfFrames)) {
+            header->present |= CDCM_FRAMES;
+            Sint32 frames = 0;
+            if (dataset->findAndGetSint32(DCM_NumberOfFrames, frames).good()) header->frames = frames;
+            else header->invalid |= CDCM_FRAMES;
+        }
+        f64(DCM_RescaleSlope, CDCM_SLOPE, &header->rescale_slope, 1);
+        f64(DCM_RescaleIntercept, CDCM_INTERCEPT, &header->rescale_intercept, 1);
+        DcmElement *spacing = nullptr;
+        if (dataset->findAndGetElement(DCM_PixelSpacing, spacing, OFFalse).good() && spacing->getVM() >= 2) {
+            f64(DCM_PixelSpacing, CDCM_SPACING, header->pixel_spacing, 2);
+        }
+        DcmElement *centers = nullptr, *widths = nullptr;
+        if (dataset->findAndGetElement(DCM_WindowCenter, centers, OFFalse).good() &&
+            dataset->findAndGetElement(DCM_WindowWidth, widths, OFFalse).good()) {
+            unsigned long count = std::min(std::min(centers->getVM(), widths->getVM()), (unsigned long)CDCM_MAX_WINDOWS);
+            f64(DCM_WindowCenter, CDCM_WINDOWS, header->window_center, count);
+            f64(DCM_WindowWidth, CDCM_WINDOWS, header->window_width, count);
+            header->window_count = uint32_t(count);
+        }
+        text(DCM_PhotometricInterpretation, header->photometric);
+        text(DCM_VOILUTFunction, header->voi_function);
+        text(DCM_Modality, header->modality);
+        text(DCM_Manufacturer, header->manufacturer);
+        text(DCM_InstitutionName, header->institution);
+        text(DCM_BodyPartExamined, header->body_part);
+        text(DCM_PatientID, header->patient_id);
+        text(DCM_StudyInstanceUID, header->study_uid);
+        text(DCM_SeriesInstanceUID, header->series_uid);
+        text(DCM_SOPInstanceUID, header->sop_uid);
+        header->modality_lut_items = items(DCM_ModalityLUTSequence);
+        header->shared_groups = items(DCM_SharedFunctionalGroupsSequence);
+        header->per_frame_groups = items(DCM_PerFrameFunctionalGroupsSequence);
         return 0;
     });
 }

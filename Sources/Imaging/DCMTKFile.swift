@@ -38,6 +38,63 @@ final class DCMTKFile {
         return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
+    /// The top-level attributes every decode needs, read in one call.
+    func header() throws(ImagingError) -> DICOMHeader {
+        var error = cdcm_error()
+        var raw = cdcm_header()
+        guard cdcm_read_header(handle, &raw, &error) == 0 else {
+            throw ImagingError(path: path, .invalidHeader(Self.message(error)))
+        }
+        func number(_ bit: Int, _ tag: DICOMTag, _ value: Int) -> Int? {
+            raw.present & UInt32(bit) != 0 ? value : nil
+        }
+        var header = DICOMHeader()
+        header.rows = number(CDCM_ROWS, .rows, Int(raw.rows))
+        header.columns = number(CDCM_COLUMNS, .columns, Int(raw.columns))
+        header.frames = number(CDCM_FRAMES, .numberOfFrames, Int(raw.frames))
+        header.samplesPerPixel = number(CDCM_SAMPLES, .samplesPerPixel, Int(raw.samples_per_pixel))
+        header.bitsAllocated = number(CDCM_BITS_ALLOCATED, .bitsAllocated, Int(raw.bits_allocated))
+        header.bitsStored = number(CDCM_BITS_STORED, .bitsStored, Int(raw.bits_stored))
+        header.pixelRepresentation = number(CDCM_REPRESENTATION, .pixelRepresentation, Int(raw.pixel_representation))
+        header.planarConfiguration = number(CDCM_PLANAR, .planarConfiguration, Int(raw.planar_configuration))
+        let bits: [(Int, DICOMTag)] = [
+            (CDCM_ROWS, .rows), (CDCM_COLUMNS, .columns), (CDCM_FRAMES, .numberOfFrames),
+            (CDCM_SAMPLES, .samplesPerPixel), (CDCM_BITS_ALLOCATED, .bitsAllocated), (CDCM_BITS_STORED, .bitsStored),
+            (CDCM_REPRESENTATION, .pixelRepresentation), (CDCM_PLANAR, .planarConfiguration),
+            (CDCM_SLOPE, .rescaleSlope), (CDCM_INTERCEPT, .rescaleIntercept), (CDCM_SPACING, .pixelSpacing),
+            (CDCM_WINDOWS, .windowCenter),
+        ]
+        header.invalid = bits.filter { raw.invalid & UInt32($0.0) != 0 }.map(\.1)
+        if raw.present & UInt32(CDCM_SLOPE) != 0 { header.rescaleSlope = raw.rescale_slope }
+        if raw.present & UInt32(CDCM_INTERCEPT) != 0 { header.rescaleIntercept = raw.rescale_intercept }
+        if raw.present & UInt32(CDCM_SPACING) != 0 {
+            header.pixelSpacing = withUnsafeBytes(of: raw.pixel_spacing) { Array($0.bindMemory(to: Double.self)) }
+        }
+        let count = Int(raw.window_count)
+        let centers = withUnsafeBytes(of: raw.window_center) { Array($0.bindMemory(to: Double.self).prefix(count)) }
+        let widths = withUnsafeBytes(of: raw.window_width) { Array($0.bindMemory(to: Double.self).prefix(count)) }
+        header.windows = Array(zip(centers, widths))
+        func text<T>(_ value: T) -> String? {
+            let string = withUnsafeBytes(of: value) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            let trimmed = string.trimmingSpaces
+            return trimmed.isEmpty ? nil : trimmed
+        }
+        header.photometric = text(raw.photometric)?.uppercased()
+        header.voiFunction = text(raw.voi_function)?.uppercased()
+        header.modality = text(raw.modality)
+        header.manufacturer = text(raw.manufacturer)
+        header.institutionName = text(raw.institution)
+        header.bodyPartExamined = text(raw.body_part)
+        header.patientID = text(raw.patient_id)
+        header.studyInstanceUID = text(raw.study_uid)
+        header.seriesInstanceUID = text(raw.series_uid)
+        header.sopInstanceUID = text(raw.sop_uid)
+        header.modalityLUTItems = Int(raw.modality_lut_items)
+        header.sharedGroups = Int(raw.shared_groups)
+        header.perFrameGroups = Int(raw.per_frame_groups)
+        return header
+    }
+
     /// The attribute's string value (multiple values joined by `\`), or nil when absent or empty.
     func string(_ path: DICOMPath) throws(ImagingError) -> String? {
         var error = cdcm_error()
@@ -153,6 +210,22 @@ final class DCMTKFile {
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
     }
+}
+
+/// Top-level attributes of a DICOM file; nil when absent.
+struct DICOMHeader {
+    var rows: Int?, columns: Int?, frames: Int?, samplesPerPixel: Int?
+    var bitsAllocated: Int?, bitsStored: Int?, pixelRepresentation: Int?, planarConfiguration: Int?
+    /// Present but not readable as numbers.
+    var invalid: [DICOMTag] = []
+    var rescaleSlope: Double?, rescaleIntercept: Double?
+    var pixelSpacing: [Double]?
+    var windows: [(center: Double, width: Double)] = []
+    var voiFunction: String?
+    var photometric: String?
+    var modality: String?, manufacturer: String?, institutionName: String?, bodyPartExamined: String?
+    var patientID: String?, studyInstanceUID: String?, seriesInstanceUID: String?, sopInstanceUID: String?
+    var modalityLUTItems = 0, sharedGroups = 0, perFrameGroups = 0
 }
 
 // MARK: - Writing

@@ -12,6 +12,7 @@ final class DICOMDecoder: ImageDecoder {
     private let topModality: ModalityTransform
     private let perFrameGroups: Int
     private let sharedGroups: Int
+    private let topWindows: [VOIWindow]
     private var scratch: [UInt8] = []
 
     init(file: DCMTKFile, syntax: TransferSyntax, options: DecodeOptions) throws(ImagingError) {
@@ -19,29 +20,24 @@ final class DICOMDecoder: ImageDecoder {
         self.syntax = syntax
         let path = file.path
 
-        func integer(_ tag: DICOMTag, default fallback: Int? = nil) throws(ImagingError) -> Int {
-            guard let text = try file.string(DICOMPath(tag)) else {
-                if let fallback { return fallback }
-                throw ImagingError(path: path, .invalidHeader("missing \(tag)"))
-            }
-            let first = text.split(separator: "\\").first.map { $0.trimmingSpaces } ?? ""
-            guard let value = Int(first) else {
-                throw ImagingError(path: path, .invalidHeader("\(tag) is not an integer: \(text)"))
-            }
+        let header = try file.header()
+        if let tag = header.invalid.first {
+            let text = ((try? file.string(DICOMPath(tag))) ?? nil) ?? "?"
+            throw ImagingError(path: path, .invalidHeader("\(tag) is not a number: \(text)"))
+        }
+        func required(_ value: Int?, _ tag: DICOMTag) throws(ImagingError) -> Int {
+            guard let value else { throw ImagingError(path: path, .invalidHeader("missing \(tag)")) }
             return value
         }
-
-        let rows = try integer(.rows)
-        let columns = try integer(.columns)
-        let frames = try integer(.numberOfFrames, default: 1)
-        let samples = try integer(.samplesPerPixel, default: 1)
-        let bitsAllocated = try integer(.bitsAllocated)
-        let bitsStored = try integer(.bitsStored, default: bitsAllocated)
-        let representation = try integer(.pixelRepresentation, default: 0)
-        let planar = try integer(.planarConfiguration, default: 0)
-        let photometric =
-            try file.string(DICOMPath(.photometricInterpretation))?.trimmingSpaces.uppercased()
-            ?? (samples == 1 ? "MONOCHROME2" : "RGB")
+        let rows = try required(header.rows, .rows)
+        let columns = try required(header.columns, .columns)
+        let frames = header.frames ?? 1
+        let samples = header.samplesPerPixel ?? 1
+        let bitsAllocated = try required(header.bitsAllocated, .bitsAllocated)
+        let bitsStored = header.bitsStored ?? bitsAllocated
+        let representation = header.pixelRepresentation ?? 0
+        let planar = header.planarConfiguration ?? 0
+        let photometric = header.photometric ?? (samples == 1 ? "MONOCHROME2" : "RGB")
 
         guard [1, 8, 16, 32].contains(bitsAllocated) else {
             throw ImagingError(path: path, .unsupported("BitsAllocated \(bitsAllocated)"))
@@ -78,15 +74,10 @@ final class DICOMDecoder: ImageDecoder {
             photometric: photometric)
 
         let metadata = DICOMMetadata(
-            patientID: try file.string(DICOMPath(.patientID))?.trimmingSpaces,
-            studyInstanceUID: try file.string(DICOMPath(.studyInstanceUID))?.trimmingSpaces,
-            seriesInstanceUID: try file.string(DICOMPath(.seriesInstanceUID))?.trimmingSpaces,
-            sopInstanceUID: try file.string(DICOMPath(.sopInstanceUID))?.trimmingSpaces,
-            modality: try file.string(DICOMPath(.modality))?.trimmingSpaces,
-            institutionName: try file.string(DICOMPath(.institutionName))?.trimmingSpaces,
-            manufacturer: try file.string(DICOMPath(.manufacturer))?.trimmingSpaces,
-            bodyPartExamined: try file.string(DICOMPath(.bodyPartExamined))?.trimmingSpaces,
-            pixelSpacing: try Self.decimals(file, DICOMPath(.pixelSpacing)))
+            patientID: header.patientID, studyInstanceUID: header.studyInstanceUID,
+            seriesInstanceUID: header.seriesInstanceUID, sopInstanceUID: header.sopInstanceUID,
+            modality: header.modality, institutionName: header.institutionName, manufacturer: header.manufacturer,
+            bodyPartExamined: header.bodyPartExamined, pixelSpacing: header.pixelSpacing)
 
         let info = ImageInfo(
             format: .dicom, rows: rows, columns: columns, frames: frames, samplesPerPixel: samples,
@@ -119,9 +110,14 @@ final class DICOMDecoder: ImageDecoder {
         }
 
         palette = photometric == "PALETTE COLOR" ? try Self.readPalette(file, signed: representation == 1) : nil
-        perFrameGroups = file.itemCount(DICOMPath(.perFrameFunctionalGroupsSequence))
-        sharedGroups = file.itemCount(DICOMPath(.sharedFunctionalGroupsSequence))
-        topModality = decodedSamples == 1 ? try Self.topLevelModality(file, signed: representation == 1) : .identity
+        perFrameGroups = header.perFrameGroups
+        sharedGroups = header.sharedGroups
+        topModality =
+            decodedSamples == 1
+            ? try Self.topLevelModality(file, header: header, signed: representation == 1) : .identity
+        let function = header.voiFunction.flatMap(VOIWindow.Function.init(rawValue:)) ?? .linear
+        topWindows = header.windows.map { VOIWindow(center: $0.center, width: $0.width, function: function) }
+            .filter(\.isValid)
         self.info = info
         let windows = try windows(forFrame: 0)
         self.info.dicom?.windows = windows
@@ -304,8 +300,10 @@ final class DICOMDecoder: ImageDecoder {
         return .linear(slope: slope ?? 1, intercept: intercept ?? 0)
     }
 
-    private static func topLevelModality(_ file: DCMTKFile, signed: Bool) throws(ImagingError) -> ModalityTransform {
-        if file.itemCount(DICOMPath(.modalityLUTSequence)) > 0 {
+    private static func topLevelModality(_ file: DCMTKFile, header: DICOMHeader, signed: Bool) throws(ImagingError)
+        -> ModalityTransform
+    {
+        if header.modalityLUTItems > 0 {
             let descriptor = try file.words(DICOMPath([(.modalityLUTSequence, 0), (.lutDescriptor, nil)]))
             let data = try file.words(DICOMPath([(.modalityLUTSequence, 0), (.lutData, nil)]))
             guard let descriptor, let data else {
@@ -316,10 +314,8 @@ final class DICOMDecoder: ImageDecoder {
             case .failure(let problem): throw ImagingError(path: file.path, .invalidHeader("Modality LUT: \(problem)"))
             }
         }
-        let slope = try decimals(file, DICOMPath(.rescaleSlope))?.first
-        let intercept = try decimals(file, DICOMPath(.rescaleIntercept))?.first
-        if slope == nil && intercept == nil { return .identity }
-        return .linear(slope: slope ?? 1, intercept: intercept ?? 0)
+        if header.rescaleSlope == nil && header.rescaleIntercept == nil { return .identity }
+        return .linear(slope: header.rescaleSlope ?? 1, intercept: header.rescaleIntercept ?? 0)
     }
 
     func windows(forFrame index: Int) throws(ImagingError) -> [VOIWindow] {
@@ -333,7 +329,7 @@ final class DICOMDecoder: ImageDecoder {
             let found = try Self.windows(file, prefix: [(.sharedFunctionalGroupsSequence, 0), (voi, 0)])
             if !found.isEmpty { return found }
         }
-        return try Self.windows(file, prefix: [])
+        return topWindows
     }
 
     private static func windows(_ file: DCMTKFile, prefix: [(DICOMTag, Int?)]) throws(ImagingError) -> [VOIWindow] {

@@ -46,6 +46,48 @@ void cdcm_close(cdcm_file *file);
 /// Copies the transfer syntax UID the dataset was read with into `uid` (NUL-terminated).
 int cdcm_transfer_syntax(const cdcm_file *file, char *uid, size_t capacity, cdcm_error *error);
 
+enum {
+    CDCM_TEXT_CAPACITY = 128,
+    CDCM_MAX_WINDOWS = 8,
+};
+
+/// Bits of `cdcm_header.present` (attribute found) and `cdcm_header.invalid` (found but not a number).
+enum {
+    CDCM_ROWS = 1 << 0,
+    CDCM_COLUMNS = 1 << 1,
+    CDCM_FRAMES = 1 << 2,
+    CDCM_SAMPLES = 1 << 3,
+    CDCM_BITS_ALLOCATED = 1 << 4,
+    CDCM_BITS_STORED = 1 << 5,
+    CDCM_REPRESENTATION = 1 << 6,
+    CDCM_PLANAR = 1 << 7,
+    CDCM_SLOPE = 1 << 8,
+    CDCM_INTERCEPT = 1 << 9,
+    CDCM_SPACING = 1 << 10,
+    CDCM_WINDOWS = 1 << 11,
+};
+
+/// The top-level attributes MedSilo needs from every file, read in one call.
+typedef struct {
+    uint32_t present;
+    uint32_t invalid;
+    uint16_t rows, columns, samples_per_pixel, bits_allocated, bits_stored, pixel_representation,
+        planar_configuration;
+    int32_t frames;
+    double rescale_slope, rescale_intercept;
+    double pixel_spacing[2];
+    uint32_t window_count;
+    double window_center[CDCM_MAX_WINDOWS], window_width[CDCM_MAX_WINDOWS];
+    uint32_t modality_lut_items, shared_groups, per_frame_groups;
+    char photometric[CDCM_TEXT_CAPACITY], voi_function[CDCM_TEXT_CAPACITY];
+    char modality[CDCM_TEXT_CAPACITY], manufacturer[CDCM_TEXT_CAPACITY], institution[CDCM_TEXT_CAPACITY],
+        body_part[CDCM_TEXT_CAPACITY], patient_id[CDCM_TEXT_CAPACITY], study_uid[CDCM_TEXT_CAPACITY],
+        series_uid[CDCM_TEXT_CAPACITY], sop_uid[CDCM_TEXT_CAPACITY];
+} cdcm_header;
+
+/// Fills `header` from the dataset's top level (numbers as numbers, strings truncated to fit).
+int cdcm_read_header(cdcm_file *file, cdcm_header *header, cdcm_error *error);
+
 /// Reads the string form of an attribute (values joined with '\'). Returns 1 when found (the value
 /// is truncated to fit `capacity` and `length` gives the full length), 0 when absent or empty, -1 on error.
 int cdcm_get_string(cdcm_file *file, const cdcm_path_step *path, size_t steps, char *value, size_t capacity,
