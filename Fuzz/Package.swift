@@ -1,0 +1,19 @@
+// swift-tools-version: 6.1
+// libFuzzer targets for MedSilo's decoders. Built by `make fuzz` (scripts/fuzz.sh) with
+// -sanitize=fuzzer,address; kept out of the main package so that normal builds never need the sanitizers.
+import Foundation
+import PackageDescription
+
+/// A path dependency is named after its folder, which depends on where the repository was cloned.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+let package = Package(
+    name: "MedSiloFuzz",
+    dependencies: [.package(path: "..")],
+    targets: ["fuzz-dicom", "fuzz-png", "fuzz-jpeg"].map { name in
+        .executableTarget(
+            name: name,
+            dependencies: [.product(name: "Imaging", package: root)]
+        )
+    }
+)
