@@ -10,10 +10,10 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 let package = Package(
     name: "MedSiloFuzz",
     dependencies: [.package(path: "..")],
-    targets: ["fuzz-dicom", "fuzz-png", "fuzz-jpeg"].map { name in
-        .executableTarget(
-            name: name,
-            dependencies: [.product(name: "Imaging", package: root)]
-        )
-    }
+    targets: [
+        .target(name: "FuzzSupport", dependencies: [.product(name: "Imaging", package: root)])
+    ]
+        + ["fuzz-dicom", "fuzz-png", "fuzz-jpeg"].map { name in
+            .executableTarget(name: name, dependencies: ["FuzzSupport"])
+        }
 )
