@@ -152,10 +152,11 @@ struct InspectRecord: Encodable {
 
     var text: String {
         if let error { return "\(path)\tERROR\t\(error)" }
+        let frameCount = frames ?? 0
         var parts = [
             path, format ?? "?",
-            "\(columns ?? 0)x\(rows ?? 0)x\(frames ?? 0)",
-            "\(photometricInterpretation ?? "?") \(bitsStored ?? 0)/\(bitsAllocated ?? 0)\(signed == true ? "s" : "u")",
+            "\(columns ?? 0)x\(rows ?? 0) \(frameCount) frame\(frameCount == 1 ? "" : "s")",
+            "\(photometricInterpretation ?? "?") \(bitsStored ?? 0)/\(bitsAllocated ?? 0)-bit \(signed == true ? "signed" : "unsigned")",
         ]
         if let transferSyntax { parts.append(transferSyntax) }
         if let modality { parts.append(modality) }
