@@ -94,13 +94,12 @@ DcmPixelData *pixel_data(cdcm_file *file) {
 }
 
 /// The fragments of the original encapsulated representation, or nullptr.
-DcmPixelSequence *fragments_of(cdcm_file *file, DcmPixelData *pixels) {
+DcmPixelSequence *fragments_of(DcmPixelData *pixels) {
     E_TransferSyntax repType = EXS_Unknown;
     const DcmRepresentationParameter *param = nullptr;
     pixels->getOriginalRepresentationKey(repType, param);
     DcmPixelSequence *sequence = nullptr;
     if (pixels->getEncapsulatedRepresentation(repType, param, sequence).bad()) return nullptr;
-    (void)file;
     return sequence;
 }
 
@@ -181,6 +180,33 @@ bool frame_span(DcmPixelSequence *sequence, uint32_t frame, uint32_t frames, Fra
     return true;
 }
 
+
+/// The fragments of frame `frame` of the file's encapsulated pixel data.
+bool locate_frame(cdcm_file *file, uint32_t frame, uint32_t frames, DcmPixelSequence **sequence, FrameSpan *span,
+                  cdcm_error *error) {
+    DcmPixelData *pixels = pixel_data(file);
+    *sequence = pixels ? fragments_of(pixels) : nullptr;
+    if (*sequence == nullptr) {
+        set_message(error, "no encapsulated pixel data");
+        return false;
+    }
+    return frame_span(*sequence, frame, frames, span, error);
+}
+
+/// Calls `body` with each fragment of `span`; stops and returns false when a fragment is missing or
+/// `body` returns false.
+template <typename Body>
+bool for_each_fragment(DcmPixelSequence *sequence, const FrameSpan &span, cdcm_error *error, Body body) {
+    for (Uint32 index = span.first; index < span.end; index++) {
+        DcmPixelItem *fragment = nullptr;
+        if (sequence->getItem(fragment, index).bad() || fragment == nullptr) {
+            set_message(error, "missing fragment");
+            return false;
+        }
+        if (!body(fragment)) return false;
+    }
+    return true;
+}
 
 struct ImageAttributes {
     Uint16 rows = 0, columns = 0, samples = 1, bitsAllocated = 0;
@@ -563,7 +589,7 @@ int cdcm_pixel_info_get(cdcm_file *file, cdcm_pixel_info *info, cdcm_error *erro
         info->present = 1;
         if (DcmXfer(file->xfer).isEncapsulated()) {
             info->encapsulated = 1;
-            DcmPixelSequence *sequence = fragments_of(file, pixels);
+            DcmPixelSequence *sequence = fragments_of(pixels);
             if (sequence == nullptr) {
                 set_message(error, "encapsulated transfer syntax but pixel data is not encapsulated");
                 return -1;
@@ -607,12 +633,10 @@ int cdcm_decode_frame(cdcm_file *file, uint32_t frame, uint32_t frames, void *de
                       char *color_model, size_t color_model_capacity, uint16_t *planar_configuration,
                       cdcm_error *error) {
     return guarded(error, [&] {
+        DcmPixelSequence *sequence = nullptr;
+        FrameSpan span;
+        if (!locate_frame(file, frame, frames, &sequence, &span, error)) return -1;
         DcmPixelData *pixels = pixel_data(file);
-        DcmPixelSequence *sequence = pixels ? fragments_of(file, pixels) : nullptr;
-        if (sequence == nullptr) {
-            set_message(error, "no encapsulated pixel data");
-            return -1;
-        }
         DcmDataset *dataset = file->format.getDataset();
         ImageAttributes image;
         if (!read_attributes(dataset, &image, error)) return -1;
@@ -623,8 +647,6 @@ int cdcm_decode_frame(cdcm_file *file, uint32_t frame, uint32_t frames, void *de
             set_message(error, "frame size from the header does not match the decoded layout");
             return -1;
         }
-        FrameSpan span;
-        if (!frame_span(sequence, frame, frames, &span, error)) return -1;
         DcmPixelItem *first = nullptr;
         Uint8 *bytes = nullptr;
         if (sequence->getItem(first, span.first).bad() || first == nullptr || first->getUint8Array(bytes).bad() ||
@@ -660,61 +682,43 @@ int cdcm_decode_frame(cdcm_file *file, uint32_t frame, uint32_t frames, void *de
 int cdcm_encapsulated_frame_size(cdcm_file *file, uint32_t frame, uint32_t frames, uint64_t *size,
                                  cdcm_error *error) {
     return guarded(error, [&] {
-        DcmPixelData *pixels = pixel_data(file);
-        DcmPixelSequence *sequence = pixels ? fragments_of(file, pixels) : nullptr;
-        if (sequence == nullptr) {
-            set_message(error, "no encapsulated pixel data");
-            return -1;
-        }
+        DcmPixelSequence *sequence = nullptr;
         FrameSpan span;
-        if (!frame_span(sequence, frame, frames, &span, error)) return -1;
+        if (!locate_frame(file, frame, frames, &sequence, &span, error)) return -1;
         Uint64 total = 0;
-        for (Uint32 index = span.first; index < span.end; index++) {
-            DcmPixelItem *fragment = nullptr;
-            if (sequence->getItem(fragment, index).bad() || fragment == nullptr) {
-                set_message(error, "missing fragment");
-                return -1;
-            }
+        bool ok = for_each_fragment(sequence, span, error, [&](DcmPixelItem *fragment) {
             total += fragment->getLength();
-        }
+            return true;
+        });
         *size = total;
-        return 0;
+        return ok ? 0 : -1;
     });
 }
 
 int cdcm_copy_encapsulated_frame(cdcm_file *file, uint32_t frame, uint32_t frames, void *destination, size_t size,
                                  cdcm_error *error) {
     return guarded(error, [&] {
-        DcmPixelData *pixels = pixel_data(file);
-        DcmPixelSequence *sequence = pixels ? fragments_of(file, pixels) : nullptr;
-        if (sequence == nullptr) {
-            set_message(error, "no encapsulated pixel data");
-            return -1;
-        }
+        DcmPixelSequence *sequence = nullptr;
         FrameSpan span;
-        if (!frame_span(sequence, frame, frames, &span, error)) return -1;
+        if (!locate_frame(file, frame, frames, &sequence, &span, error)) return -1;
         size_t written = 0;
-        for (Uint32 index = span.first; index < span.end; index++) {
-            DcmPixelItem *fragment = nullptr;
-            Uint8 *bytes = nullptr;
-            if (sequence->getItem(fragment, index).bad() || fragment == nullptr) {
-                set_message(error, "missing fragment");
-                return -1;
-            }
+        bool ok = for_each_fragment(sequence, span, error, [&](DcmPixelItem *fragment) {
             size_t length = fragment->getLength();
-            if (length == 0) continue;
+            Uint8 *bytes = nullptr;
+            if (length == 0) return true;
             if (fragment->getUint8Array(bytes).bad() || bytes == nullptr || length > size - written) {
                 set_message(error, "unreadable fragment");
-                return -1;
+                return false;
             }
             std::memcpy(static_cast<Uint8 *>(destination) + written, bytes, length);
             written += length;
-        }
-        if (written != size) {
+            return true;
+        });
+        if (ok && written != size) {
             set_message(error, "fragments changed size while copying");
             return -1;
         }
-        return 0;
+        return ok ? 0 : -1;
     });
 }
 
