@@ -5,7 +5,7 @@
 SWIFT ?= swift
 DEMO_DIR ?= demo-out
 
-.PHONY: deps build test demo bench fuzz clean
+.PHONY: deps build test crosscheck demo bench fuzz clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -16,6 +16,11 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Pixel values against pydicom, pypng and Pillow (installs them into .build/crosscheck-venv).
+crosscheck: deps
+	$(SWIFT) build --product medsilo
+	python3 scripts/crosscheck.py --medsilo .build/debug/medsilo
 
 demo: deps
 	$(SWIFT) build -c release --product medsilo

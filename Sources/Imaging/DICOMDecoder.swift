@@ -356,7 +356,7 @@ final class DICOMDecoder: ImageDecoder {
             var data = try file.words(DICOMPath(dataTag))
             if data == nil, let segmented = try file.words(DICOMPath(segmentedTag)) {
                 do {
-                    data = try expandSegmentedLUT(segmented)
+                    data = try expandSegmentedLUT(segmented, entryBits: Int(descriptor[2]) == 8 ? 8 : 16)
                 } catch {
                     throw ImagingError(path: file.path, .invalidHeader("\(name) palette: \(error)"))
                 }

@@ -63,17 +63,21 @@ public struct LookupTable: Sendable, Equatable {
 
 /// Expands segmented palette colour LUT data (PS3.3 C.7.9.2) into plain entries.
 ///
-/// Segments: discrete (opcode 0: n values), linear (opcode 1: n values ramping from the previous value
-/// to y₁, rounded half to even as NumPy's `around`), indirect (opcode 2: replay n segments starting at a
-/// word offset given as two words, least significant first).
-func expandSegmentedLUT(_ words: [UInt16]) throws(LookupTable.DescriptorProblem) -> [UInt16] {
+/// `words` is the attribute's OW data; with 8-bit entries (`entryBits` 8) every word holds two entries,
+/// low byte first. Segments: discrete (opcode 0: n values), linear (opcode 1: n values ramping from the
+/// previous value to y₁, rounded half to even as NumPy's `around`), indirect (opcode 2: replay n
+/// segments starting at a *byte* offset from the start of the data, stored least significant part
+/// first, as the standard and GDCM read it; pydicom 3.0 reads it as an entry index instead).
+func expandSegmentedLUT(_ words: [UInt16], entryBits: Int = 16) throws(LookupTable.DescriptorProblem) -> [UInt16] {
+    let entries: [UInt16] = entryBits == 8 ? words.flatMap { [$0 & 0xFF, $0 >> 8] } : words
     var output: [UInt16] = []
-    try expandSegments(words, from: 0, segmentLimit: nil, previous: nil, depth: 0, into: &output)
+    try expandSegments(entries, entryBytes: entryBits == 8 ? 1 : 2, from: 0, segmentLimit: nil, previous: nil, depth: 0, into: &output)
     return output
 }
 
 private func expandSegments(
-    _ data: [UInt16], from start: Int, segmentLimit: Int?, previous: UInt16?, depth: Int, into lut: inout [UInt16]
+    _ data: [UInt16], entryBytes: Int, from start: Int, segmentLimit: Int?, previous: UInt16?, depth: Int,
+    into lut: inout [UInt16]
 ) throws(LookupTable.DescriptorProblem) {
     guard depth < 8 else { throw .segmented("indirect segments nested too deeply") }
     var offset = start
@@ -105,12 +109,19 @@ private func expandSegments(
                 }
             }
         case 2:
-            guard offset + 1 < data.count else { throw .segmented("indirect segment runs past the data") }
+            // The 32-bit byte offset takes 32 bits of entries: two 16-bit entries or four 8-bit ones.
+            let parts = 4 / entryBytes
+            guard offset + parts <= data.count else { throw .segmented("indirect segment runs past the data") }
             guard !lut.isEmpty else { throw .segmented("the first segment cannot be indirect") }
-            let target = Int(data[offset]) | Int(data[offset + 1]) << 16
-            offset += 2
-            guard target < data.count else { throw .segmented("indirect segment points past the data") }
-            try expandSegments(data, from: target, segmentLimit: length, previous: lut.last, depth: depth + 1, into: &lut)
+            var byteOffset = 0
+            for k in 0..<parts { byteOffset |= Int(data[offset + k]) << (k * 8 * entryBytes) }
+            offset += parts
+            guard byteOffset % entryBytes == 0, byteOffset / entryBytes < data.count else {
+                throw .segmented("indirect segment points outside the data")
+            }
+            try expandSegments(
+                data, entryBytes: entryBytes, from: byteOffset / entryBytes, segmentLimit: length, previous: lut.last,
+                depth: depth + 1, into: &lut)
         default:
             throw .segmented("unknown segment opcode \(opcode)")
         }

@@ -44,11 +44,27 @@ import Testing
         #expect(try expandSegmentedLUT(data) == [5, 6, 7, 8, 5, 6, 7, 8])
     }
 
+    @Test func segmentedIndirectOffsetCountsBytes() throws {
+        // Discrete [5, 6]; linear to 8 over 2 → 7, 8; discrete [2]; indirect: 1 segment at byte offset 8 =
+        // word 4, the linear segment, replayed from the last value 2 to 8 over 2 → linspace(5, 8) = 5, 8.
+        let data: [UInt16] = [0, 2, 5, 6, 1, 2, 8, 0, 1, 2, 2, 1, 8, 0]
+        #expect(try expandSegmentedLUT(data) == [5, 6, 7, 8, 2, 5, 8])
+        // An odd byte offset cannot address a 16-bit entry.
+        #expect(throws: LookupTable.DescriptorProblem.self) { try expandSegmentedLUT([0, 1, 5, 2, 1, 3, 0]) }
+    }
+
+    @Test func segmentedEightBitEntriesArePackedTwoPerWord() throws {
+        // Bytes: discrete(2) 10 20, linear(2) to 40 → 30, 40, then a pad byte; packed low byte first.
+        let bytes: [UInt16] = [0, 2, 10, 20, 1, 2, 40, 0]
+        let words = stride(from: 0, to: bytes.count, by: 2).map { bytes[$0] | bytes[$0 + 1] << 8 }
+        #expect(try expandSegmentedLUT(words, entryBits: 8) == [10, 20, 30, 40])
+    }
+
     @Test func segmentedRejectsLeadingLinearAndRunaways() {
         #expect(throws: LookupTable.DescriptorProblem.self) { try expandSegmentedLUT([1, 4, 10]) }
         #expect(throws: LookupTable.DescriptorProblem.self) { try expandSegmentedLUT([0, 9, 1, 2]) }
-        // An indirect segment pointing at itself recurses until the depth limit, then fails.
-        #expect(throws: LookupTable.DescriptorProblem.self) { try expandSegmentedLUT([0, 1, 5, 2, 1, 3, 0]) }
+        // An indirect segment pointing at itself (byte 6 = word 3) recurses until the depth limit, then fails.
+        #expect(throws: LookupTable.DescriptorProblem.self) { try expandSegmentedLUT([0, 1, 5, 2, 1, 6, 0]) }
     }
 }
 
