@@ -99,6 +99,46 @@ struct InspectRecord: Encodable {
     var mean: Double?
     var error: String?
 
+    /// Absent values are left out, except that every DICOM record carries `transferSyntaxUID` and
+    /// `modality` (null when the file has no Modality), so scripts can rely on the keys.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(path, forKey: .path)
+        try c.encodeIfPresent(format, forKey: .format)
+        try c.encodeIfPresent(rows, forKey: .rows)
+        try c.encodeIfPresent(columns, forKey: .columns)
+        try c.encodeIfPresent(frames, forKey: .frames)
+        try c.encodeIfPresent(samplesPerPixel, forKey: .samplesPerPixel)
+        try c.encodeIfPresent(bitsAllocated, forKey: .bitsAllocated)
+        try c.encodeIfPresent(bitsStored, forKey: .bitsStored)
+        try c.encodeIfPresent(signed, forKey: .signed)
+        try c.encodeIfPresent(photometricInterpretation, forKey: .photometricInterpretation)
+        try c.encodeIfPresent(decodedSamplesPerPixel, forKey: .decodedSamplesPerPixel)
+        try c.encodeIfPresent(decodedPhotometricInterpretation, forKey: .decodedPhotometricInterpretation)
+        if format == ImageFormat.dicom.rawValue {
+            try c.encode(transferSyntaxUID, forKey: .transferSyntaxUID)
+            try c.encode(modality, forKey: .modality)
+        }
+        try c.encodeIfPresent(transferSyntax, forKey: .transferSyntax)
+        try c.encodeIfPresent(manufacturer, forKey: .manufacturer)
+        try c.encodeIfPresent(institutionName, forKey: .institutionName)
+        try c.encodeIfPresent(bodyPartExamined, forKey: .bodyPartExamined)
+        try c.encodeIfPresent(pixelSpacing, forKey: .pixelSpacing)
+        try c.encodeIfPresent(windowCenter, forKey: .windowCenter)
+        try c.encodeIfPresent(windowWidth, forKey: .windowWidth)
+        try c.encodeIfPresent(min, forKey: .min)
+        try c.encodeIfPresent(max, forKey: .max)
+        try c.encodeIfPresent(mean, forKey: .mean)
+        try c.encodeIfPresent(error, forKey: .error)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case path, format, rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored, signed
+        case photometricInterpretation, decodedSamplesPerPixel, decodedPhotometricInterpretation
+        case transferSyntaxUID, modality, transferSyntax, manufacturer, institutionName, bodyPartExamined
+        case pixelSpacing, windowCenter, windowWidth, min, max, mean, error
+    }
+
     static func inspect(_ path: String) -> InspectRecord {
         var record = InspectRecord(path: path)
         do {

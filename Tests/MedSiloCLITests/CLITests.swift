@@ -71,8 +71,17 @@ import TestSupport
         let ok = try #require(records.first { ($0["path"] as? String)?.hasSuffix("ok.png") == true })
         #expect(ok["min"] as? Double == 1 && ok["max"] as? Double == 4 && ok["mean"] as? Double == 2.5)
 
+        // A DICOM file without Modality still carries the key, as null.
+        let bare = DICOMBuilder.image(rows: 1, columns: 2, bitsAllocated: 8, bitsStored: 8, pixelData: [3, 5])
+        var noModality = bare
+        noModality.elements.removeAll { $0.group == 0x0008 && $0.element == 0x0060 }
+        try writeFile(noModality.bytes(), to: directory.file("sub/bare.dcm"))
+        let dicom = try Self.jsonLines(try Self.medsilo("inspect", directory.file("sub/bare.dcm"), "--json").stdout)
+        #expect(dicom.count == 1 && dicom[0]["modality"] is NSNull)
+        #expect(dicom[0]["transferSyntaxUID"] as? String == "1.2.840.10008.1.2.1")
+
         let deep = try Self.medsilo("inspect", directory.path, "--recursive", "--json")
-        #expect(try Self.jsonLines(deep.stdout).count == 3)
+        #expect(try Self.jsonLines(deep.stdout).count == 4)
         let good = try Self.medsilo("inspect", directory.file("ok.png"), directory.file("sub/deep.png"))
         #expect(good.status == 0)
         #expect(good.stdout.split(separator: "\n").count == 2)
