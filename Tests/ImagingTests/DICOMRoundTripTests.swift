@@ -157,6 +157,31 @@ import TestSupport
         }
     }
 
+    @Test func oneFrameOfALargeFileIsReadWithoutTheRest() throws {
+        // 160 frames of 512×512 16-bit: an 80 MiB file. Reading its last frame must not load the rest:
+        // DCMTK keeps large values on disk and MedSilo reads only that frame's bytes.
+        let directory = TemporaryDirectory()
+        let side = 512, frames = 160
+        let frame = SampleImages.ctPhantom(size: side).map { UInt16($0 + 1024) }
+        do {
+            let one = DICOMImage.bytes(frame)
+            var pixels: [UInt8] = []
+            pixels.reserveCapacity(one.count * frames)
+            for _ in 0..<frames { pixels += one }
+            let image = DICOMImage(
+                rows: side, columns: side, frames: frames, bitsAllocated: 16, bitsStored: 12, pixelData: pixels,
+                sopInstanceUID: "2.25.77", attributes: [.rescaleIntercept: "-1024"])
+            try DICOMWriter.write(image, to: directory.file("big.dcm"), encoding: .explicitLittleEndian)
+        }
+        let before = residentKilobytes()
+        let reader = try ImageReader(path: directory.file("big.dcm"))
+        let last = try reader.decodeFrame(159)
+        let grown = residentKilobytes() - before
+        #expect(last == frame.map { Float(Int($0) - 1024) })
+        #expect(before > 0 && grown < 40 * 1024, "resident memory grew by \(grown) kB reading one 512 KiB frame")
+        withExtendedLifetime(reader) {}
+    }
+
     @Test func readingFromMemoryEqualsReadingFromDisk() throws {
         let directory = TemporaryDirectory()
         try DICOMWriter.write(Self.ctImage(), to: directory.file("a.dcm"), encoding: .jpegLSLossless)
