@@ -541,45 +541,6 @@ int cdcm_get_words(cdcm_file *file, const cdcm_path_step *path, size_t steps, ui
     });
 }
 
-int cdcm_get_bytes(cdcm_file *file, const cdcm_path_step *path, size_t steps, uint8_t *bytes, size_t capacity,
-                   size_t *count, cdcm_error *error) {
-    return guarded(error, [&] {
-        *count = 0;
-        DcmElement *element = find_element(file, path, steps);
-        if (element == nullptr || element->getLength() == 0) return 0;
-        Uint8 *values = nullptr;
-        OFCondition status = element->getUint8Array(values);
-        if (status.bad() || values == nullptr) {
-            set_condition(error, "attribute does not hold bytes", status);
-            return -1;
-        }
-        size_t n = element->getLength();
-        *count = n;
-        std::memcpy(bytes, values, n < capacity ? n : capacity);
-        return 1;
-    });
-}
-
-int cdcm_count_items(cdcm_file *file, const cdcm_path_step *path, size_t steps, cdcm_error *error) {
-    return guarded(error, [&] {
-        if (steps == 0) return 0;
-        DcmItem *item = file->format.getDataset();
-        for (size_t i = 0; i + 1 < steps; i++) {
-            DcmItem *next = nullptr;
-            if (item->findAndGetSequenceItem(key_of(path[i].tag), next, path[i].item, OFFalse).bad() ||
-                next == nullptr) {
-                return 0;
-            }
-            item = next;
-        }
-        DcmSequenceOfItems *sequence = nullptr;
-        if (item->findAndGetSequence(key_of(path[steps - 1].tag), sequence, OFFalse).bad() || sequence == nullptr) {
-            return 0;
-        }
-        return int(sequence->card());
-    });
-}
-
 int cdcm_pixel_info_get(cdcm_file *file, cdcm_pixel_info *info, cdcm_error *error) {
     return guarded(error, [&] {
         std::memset(info, 0, sizeof *info);

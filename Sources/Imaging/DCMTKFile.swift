@@ -132,13 +132,6 @@ final class DCMTKFile {
         }
     }
 
-    /// Number of items of the sequence at `path`; 0 when absent.
-    func itemCount(_ path: DICOMPath) -> Int {
-        var error = cdcm_error()
-        let count = withSteps(path) { steps, stepCount in cdcm_count_items(handle, steps, stepCount, &error) }
-        return max(0, Int(count))
-    }
-
     struct PixelInfo {
         var present: Bool
         var encapsulated: Bool

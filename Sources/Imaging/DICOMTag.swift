@@ -71,10 +71,4 @@ struct DICOMPath {
 
     init(_ steps: [(DICOMTag, Int?)]) { self.steps = steps.map { (tag: $0.0, item: $0.1) } }
 
-    /// This path's attribute found inside item `item` of sequence `sequence`.
-    func inside(_ sequence: DICOMTag, item: Int) -> DICOMPath {
-        var path = self
-        path.steps.insert((sequence, item), at: 0)
-        return path
-    }
 }

@@ -94,12 +94,6 @@ public enum FileIO {
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// True when something exists at `path`.
-    public static func exists(_ path: String) -> Bool {
-        var status = stat()
-        return stat(path, &status) == 0
-    }
-
     /// Creates `path` and its missing parents.
     public static func createDirectory(_ path: String) throws(ImagingError) {
         var prefix = path.hasPrefix("/") ? "/" : ""

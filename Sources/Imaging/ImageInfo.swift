@@ -33,9 +33,6 @@ public struct ImageInfo: Sendable, Equatable, Codable {
 
     /// Number of Float32 values in one decoded frame.
     public var decodedFrameCount: Int { rows * columns * decodedSamplesPerPixel }
-
-    /// True for one-sample images whose values are intensities (monochrome DICOM, gray PNG/JPEG).
-    public var isMonochrome: Bool { decodedSamplesPerPixel == 1 }
 }
 
 /// How decoding behaves: upper bounds checked before any pixel memory is allocated (so that a header

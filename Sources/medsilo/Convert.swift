@@ -69,7 +69,7 @@ struct Convert: ParsableCommand {
             case .png:
                 let index = frame ?? 0
                 if frame == nil && info.frames > 1 {
-                    Output.note("\(input) has \(info.frames) frames; writing frame 0 (choose one with --frame)")
+                    Output.error("\(input) has \(info.frames) frames; writing frame 0 (choose one with --frame)")
                 }
                 let values = try reader.decodeFrame(index)
                 let explicit: VOIWindow?

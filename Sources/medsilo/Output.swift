@@ -18,8 +18,4 @@ enum Output {
         var line = "medsilo: \(message)\n"
         line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
-
-    static func note(_ message: String) {
-        error(message)
-    }
 }

@@ -99,13 +99,6 @@ int cdcm_get_string(cdcm_file *file, const cdcm_path_step *path, size_t steps, c
 int cdcm_get_words(cdcm_file *file, const cdcm_path_step *path, size_t steps, uint16_t *words, size_t capacity,
                    size_t *count, cdcm_error *error);
 
-/// Reads 8-bit values of an OB attribute. Same conventions as `cdcm_get_words`.
-int cdcm_get_bytes(cdcm_file *file, const cdcm_path_step *path, size_t steps, uint8_t *bytes, size_t capacity,
-                   size_t *count, cdcm_error *error);
-
-/// Number of items in the sequence at `path` (last step's item ignored); 0 when absent.
-int cdcm_count_items(cdcm_file *file, const cdcm_path_step *path, size_t steps, cdcm_error *error);
-
 typedef struct {
     uint8_t present;       ///< 1 when (7FE0,0010) exists.
     uint8_t encapsulated;  ///< 1 for compressed (fragmented) pixel data.
