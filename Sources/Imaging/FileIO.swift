@@ -8,11 +8,12 @@ import Darwin
 public enum FileIO {
     /// Reads the whole file.
     public static func read(_ path: String) throws(ImagingError) -> [UInt8] {
-        try read(path, limit: nil)
+        try read(path, prefix: Int.max) { _ in false }
     }
 
-    /// Reads at most `limit` bytes from the start of the file (the whole file when `limit` is nil).
-    public static func read(_ path: String, limit: Int?) throws(ImagingError) -> [UInt8] {
+    /// Reads the first `prefix` bytes and, when `readRest` accepts them, the rest of the file as well,
+    /// through one descriptor (one open, and the file cannot be swapped between the two reads).
+    public static func read(_ path: String, prefix: Int, readRest: ([UInt8]) -> Bool) throws(ImagingError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ImagingError(path: path, .io(errnoMessage("cannot open"))) }
         defer { close(fd) }
@@ -22,12 +23,22 @@ public enum FileIO {
             throw ImagingError(path: path, .io("not a regular file"))
         }
         let size = Int(status.st_size)
-        let wanted = limit.map { min($0, size) } ?? size
-        var bytes = [UInt8](repeating: 0, count: wanted)
+        var bytes: [UInt8] = []
+        try append(from: fd, count: min(prefix, size), to: &bytes, path: path)
+        if bytes.count < size && readRest(bytes) {
+            try append(from: fd, count: size - bytes.count, to: &bytes, path: path)
+        }
+        return bytes
+    }
+
+    /// Appends up to `count` bytes read from `fd` (fewer at end of file).
+    private static func append(from fd: Int32, count: Int, to bytes: inout [UInt8], path: String) throws(ImagingError) {
+        let start = bytes.count
+        bytes += repeatElement(0, count: count)
         var done = 0
-        while done < wanted {
+        while done < count {
             let n = bytes.withUnsafeMutableBytes { buffer in
-                Glibc_read(fd, buffer.baseAddress! + done, wanted - done)
+                Glibc_read(fd, buffer.baseAddress! + start + done, count - done)
             }
             if n < 0 {
                 if errno == EINTR { continue }
@@ -36,8 +47,7 @@ public enum FileIO {
             if n == 0 { break }
             done += n
         }
-        if done < wanted { bytes.removeLast(wanted - done) }
-        return bytes
+        if done < count { bytes.removeLast(count - done) }
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same folder is written, flushed and

@@ -19,7 +19,10 @@ public final class ImageReader {
     /// read whole.
     public init(path: String, options: DecodeOptions = .default) throws(ImagingError) {
         self.path = path
-        let prefix = try FileIO.read(path, limit: 4096)
+        // PNG and JPEG are read whole in the same pass; DICOM stays on disk for DCMTK to read lazily, and
+        // files of no known format are not read past their first bytes.
+        let bytes = try FileIO.read(path, prefix: 4096) { [.png, .jpeg].contains(ImageFormat.detect($0)) }
+        let prefix = Array(bytes.prefix(4096))
         switch ImageFormat.detect(prefix) {
         case .dicom:
             let named = try Self.refuseUndecodable(prefix, path: path)
@@ -28,9 +31,9 @@ public final class ImageReader {
             if let named { syntax = named } else { syntax = try Self.syntax(of: file) }
             decoder = try DICOMDecoder(file: file, syntax: syntax, options: options)
         case .png:
-            decoder = try PNGDecoder(bytes: FileIO.read(path), path: path, options: options)
+            decoder = try PNGDecoder(bytes: bytes, path: path, options: options)
         case .jpeg:
-            decoder = try JPEGDecoder(bytes: FileIO.read(path), path: path, options: options)
+            decoder = try JPEGDecoder(bytes: bytes, path: path, options: options)
         case nil:
             throw ImagingError(path: path, prefix.isEmpty ? .io("empty file") : .unknownFormat)
         }

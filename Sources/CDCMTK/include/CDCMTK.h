@@ -31,7 +31,7 @@ typedef struct {
 } cdcm_path_step;
 
 /// Registers the JPEG, JPEG-LS and RLE codecs and silences DCMTK's logging. Idempotent and
-/// thread-safe; every other entry point calls it.
+/// thread-safe; the opening and writing entry points call it.
 void cdcm_initialize(void);
 
 /// Parses a file (with or without the 128-byte preamble and meta header). Values larger than a few
