@@ -38,8 +38,6 @@
 struct cdcm_file {
     DcmFileFormat format;
     E_TransferSyntax xfer = EXS_Unknown;
-    Uint32 next_fragment = 0;  // DCMTK's hint for sequential frame decoding.
-    Uint32 next_frame = 0;
 };
 
 namespace {
@@ -179,7 +177,6 @@ bool frame_span(DcmPixelSequence *sequence, uint32_t frame, uint32_t frames, Fra
     *span = {starts[frame], frame + 1 < frames ? starts[frame + 1] : Uint32(items)};
     return true;
 }
-
 
 /// The fragments of frame `frame` of the file's encapsulated pixel data.
 bool locate_frame(cdcm_file *file, uint32_t frame, uint32_t frames, DcmPixelSequence **sequence, FrameSpan *span,
@@ -620,18 +617,15 @@ int cdcm_decode_frame(cdcm_file *file, uint32_t frame, uint32_t frames, void *de
         if (image.samples > 1 && !dataset->tagExists(DCM_PlanarConfiguration)) {
             dataset->putAndInsertUint16(DCM_PlanarConfiguration, 0);
         }
-        Uint32 start = frame == file->next_frame ? file->next_fragment : 0;
+        // Decode from the fragment that was just checked, whatever order frames are asked in.
+        Uint32 start = span.first;
         OFString model;
         Uint32 bufferSize = Uint32(size + (size & 1));
         status = pixels->getUncompressedFrame(dataset, frame, start, destination, bufferSize, model, nullptr);
         if (status.bad()) {
-            file->next_frame = 0;
-            file->next_fragment = 0;
             set_condition(error, "decompression failed", status);
             return -1;
         }
-        file->next_frame = frame + 1;
-        file->next_fragment = start;
         std::snprintf(color_model, color_model_capacity, "%s", model.c_str());
         Uint16 planar = 0;
         if (dataset->findAndGetUint16(DCM_PlanarConfiguration, planar).bad()) planar = 0;

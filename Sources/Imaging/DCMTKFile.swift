@@ -45,18 +45,18 @@ final class DCMTKFile {
         guard cdcm_read_header(handle, &raw, &error) == 0 else {
             throw ImagingError(path: path, .invalidHeader(Self.message(error)))
         }
-        func number(_ bit: Int, _ tag: DICOMTag, _ value: Int) -> Int? {
+        func number(_ bit: Int, _ value: Int) -> Int? {
             raw.present & UInt32(bit) != 0 ? value : nil
         }
         var header = DICOMHeader()
-        header.rows = number(CDCM_ROWS, .rows, Int(raw.rows))
-        header.columns = number(CDCM_COLUMNS, .columns, Int(raw.columns))
-        header.frames = number(CDCM_FRAMES, .numberOfFrames, Int(raw.frames))
-        header.samplesPerPixel = number(CDCM_SAMPLES, .samplesPerPixel, Int(raw.samples_per_pixel))
-        header.bitsAllocated = number(CDCM_BITS_ALLOCATED, .bitsAllocated, Int(raw.bits_allocated))
-        header.bitsStored = number(CDCM_BITS_STORED, .bitsStored, Int(raw.bits_stored))
-        header.pixelRepresentation = number(CDCM_REPRESENTATION, .pixelRepresentation, Int(raw.pixel_representation))
-        header.planarConfiguration = number(CDCM_PLANAR, .planarConfiguration, Int(raw.planar_configuration))
+        header.rows = number(CDCM_ROWS, Int(raw.rows))
+        header.columns = number(CDCM_COLUMNS, Int(raw.columns))
+        header.frames = number(CDCM_FRAMES, Int(raw.frames))
+        header.samplesPerPixel = number(CDCM_SAMPLES, Int(raw.samples_per_pixel))
+        header.bitsAllocated = number(CDCM_BITS_ALLOCATED, Int(raw.bits_allocated))
+        header.bitsStored = number(CDCM_BITS_STORED, Int(raw.bits_stored))
+        header.pixelRepresentation = number(CDCM_REPRESENTATION, Int(raw.pixel_representation))
+        header.planarConfiguration = number(CDCM_PLANAR, Int(raw.planar_configuration))
         let bits: [(Int, DICOMTag)] = [
             (CDCM_ROWS, .rows), (CDCM_COLUMNS, .columns), (CDCM_FRAMES, .numberOfFrames),
             (CDCM_SAMPLES, .samplesPerPixel), (CDCM_BITS_ALLOCATED, .bitsAllocated), (CDCM_BITS_STORED, .bitsStored),

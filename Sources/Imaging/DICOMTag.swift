@@ -70,5 +70,4 @@ struct DICOMPath {
     init(_ tag: DICOMTag) { steps = [(tag, nil)] }
 
     init(_ steps: [(DICOMTag, Int?)]) { self.steps = steps.map { (tag: $0.0, item: $0.1) } }
-
 }

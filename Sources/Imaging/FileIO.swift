@@ -13,6 +13,7 @@ public enum FileIO {
 
     /// Reads the first `prefix` bytes and, when `readRest` accepts them, the rest of the file as well,
     /// through one descriptor (one open, and the file cannot be swapped between the two reads).
+    /// `readRest` is always called, also when the prefix is the whole file.
     public static func read(_ path: String, prefix: Int, readRest: ([UInt8]) -> Bool) throws(ImagingError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ImagingError(path: path, .io(errnoMessage("cannot open"))) }
@@ -25,7 +26,7 @@ public enum FileIO {
         let size = Int(status.st_size)
         var bytes: [UInt8] = []
         try append(from: fd, count: min(prefix, size), to: &bytes, path: path)
-        if bytes.count < size && readRest(bytes) {
+        if readRest(bytes) && bytes.count < size {
             try append(from: fd, count: size - bytes.count, to: &bytes, path: path)
         }
         return bytes

@@ -21,11 +21,14 @@ public final class ImageReader {
         self.path = path
         // PNG and JPEG are read whole in the same pass; DICOM stays on disk for DCMTK to read lazily, and
         // files of no known format are not read past their first bytes.
-        let bytes = try FileIO.read(path, prefix: 4096) { [.png, .jpeg].contains(ImageFormat.detect($0)) }
-        let prefix = Array(bytes.prefix(4096))
-        switch ImageFormat.detect(prefix) {
+        var format: ImageFormat?
+        let bytes = try FileIO.read(path, prefix: 4096) { prefix in
+            format = ImageFormat.detect(prefix)
+            return format == .png || format == .jpeg
+        }
+        switch format {
         case .dicom:
-            let named = try Self.refuseUndecodable(prefix, path: path)
+            let named = try Self.refuseUndecodable(bytes, path: path)
             let file = try DCMTKFile(path: path)
             let syntax: TransferSyntax
             if let named { syntax = named } else { syntax = try Self.syntax(of: file) }
@@ -35,7 +38,7 @@ public final class ImageReader {
         case .jpeg:
             decoder = try JPEGDecoder(bytes: bytes, path: path, options: options)
         case nil:
-            throw ImagingError(path: path, prefix.isEmpty ? .io("empty file") : .unknownFormat)
+            throw ImagingError(path: path, bytes.isEmpty ? .io("empty file") : .unknownFormat)
         }
     }
 
