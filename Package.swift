@@ -12,9 +12,11 @@ let package = Package(
         .executable(name: "medsilo", targets: ["medsilo"]),
         .executable(name: "medsilo-bench", targets: ["medsilo-bench"]),
         .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // MARK: C shims, one per native library.
@@ -37,17 +39,31 @@ let package = Package(
         ),
         /// OpenJPEG 2.5 behind a C shim with in-memory streams, for JPEG 2000 inside DICOM.
         .target(name: "COpenJPEG", linkerSettings: [.linkedLibrary("openjp2")]),
+        /// zlib's raw inflate, for the deflated members of NumPy `.npz` archives.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Stages.
 
         /// Decode, window and write medical images: DICOM, PNG, JPEG, NumPy.
         .target(name: "Imaging", dependencies: ["CDCMTK", "CPNG", "CTurboJPEG", "COpenJPEG"]),
+        /// NumPy `.npy` arrays and `.npz` (ZIP, ZIP64, stored or deflated) archives, read as streams.
+        .target(name: "NPZ", dependencies: ["CZlib"]),
+        /// The built-in synthetic benchmark suite: derm (JPEG), CT (DICOM in HU), path (PNG) as real files.
+        .target(name: "SyntheticSuite", dependencies: ["Imaging"]),
+        /// Folder layouts, MedMNIST and presets → preprocessed, memory-mapped dataset store; patient-aware splits.
+        .target(
+            name: "Datasets",
+            dependencies: ["Imaging", "NPZ", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // MARK: Executables.
 
         .executableTarget(
             name: "medsilo",
-            dependencies: ["Imaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Imaging", "Datasets", "SyntheticSuite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .target(
             name: "DecodeBaselines",
@@ -61,7 +77,8 @@ let package = Package(
         .executableTarget(
             name: "medsilo-bench",
             dependencies: [
-                "Imaging", "DecodeBaselines", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Imaging", "Datasets", "DecodeBaselines",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/medsilo-bench"
         ),
@@ -70,6 +87,9 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "NPZTests", dependencies: ["NPZ", "TestSupport"]),
+        .testTarget(name: "SyntheticSuiteTests", dependencies: ["SyntheticSuite", "Imaging", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -10,6 +10,7 @@ packages=(
     libturbojpeg0-dev   # TurboJPEG API of libjpeg-turbo 2.1
     libjpeg62-turbo-dev # libjpeg-turbo headers
     libopenjp2-7-dev    # OpenJPEG 2.5: JPEG 2000 inside DICOM
+    zlib1g-dev          # zlib: inflates the deflated members of NumPy .npz archives
     pkg-config          # SwiftPM reads the libraries' .pc files through it
 )
 

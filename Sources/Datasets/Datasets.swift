@@ -1,0 +1,1 @@
+/// Dataset layouts, the store and splits.
