@@ -1,1 +1,0 @@
-/// Dataset layouts, the store and splits.

@@ -1,0 +1,222 @@
+import Dispatch
+import FoundationEssentials
+import Imaging
+
+/// Builds a dataset store from a source manifest: decode on all cores, preprocess, write, resume.
+///
+/// The store is built in `STORE.partial/` and renamed into place only when complete, so an
+/// interrupted run never leaves a half-written store. The partial folder keeps a journal (one line per
+/// source sample, written after that sample's rows), so the next run with the same inputs and settings
+/// continues where the last one stopped; other inputs or settings start it afresh. A finished store
+/// whose fingerprint matches is reused as it is.
+public enum Ingest {
+    /// Runs the ingest. `progress` is called after every chunk; `shouldStop` is polled between chunks
+    /// (an interrupted run throws `.interrupted` and keeps its partial folder for the next run).
+    public static func run(
+        _ manifest: SourceManifest, to storePath: String, options: IngestOptions,
+        progress: (IngestProgress) -> Void = { _ in }, shouldStop: () -> Bool = { false }
+    ) throws(DatasetError) -> IngestReport {
+        let clock = ContinuousClock()
+        let started = clock.now
+        try options.preprocessing.validate()
+        try options.ratios.validate()
+        guard !manifest.samples.isEmpty else {
+            throw DatasetError(path: manifest.root, .empty("the \(manifest.layout) layout found no samples"))
+        }
+        let fingerprint = Fingerprint.compute(manifest: manifest, options: options)
+        if !options.force, let existing = try? DatasetStore.readMetadata(storePath),
+            existing.fingerprint == fingerprint
+        {
+            return report(existing, store: storePath, reused: true, resumed: 0, failures: [], manifest: manifest,
+                          seconds: (clock.now - started).seconds, rate: 0)
+        }
+
+        let partial = storePath + ".partial"
+        let stampPath = FileAccess.join(partial, "fingerprint")
+        let resuming = (try? FileAccess.read(stampPath)).map { String(decoding: $0, as: UTF8.self) } == fingerprint
+        if !resuming {
+            FileAccess.removeTree(partial)
+            try FileAccess.createDirectory(partial)
+            try FileAccess.writeAtomically(fingerprint, to: stampPath)
+        }
+        let key = try pseudonymKey(partial: partial, options: options, resuming: resuming)
+        let pseudonymizer = Pseudonymizer(key: key)
+
+        let (splits, conflicts) = PatientSplitter(ratios: options.ratios, seed: options.seed)
+            .assign(manifest.samples, classCount: manifest.classes.count)
+        let provider = try makeProvider(manifest, options: options)
+        let sampleBytes = options.preprocessing.channels * options.preprocessing.size * options.preprocessing.size
+            * options.preprocessing.storage.byteCount
+
+        // Resume: keep the journal's complete prefix and the rows it accounts for.
+        let journalPath = FileAccess.join(partial, "journal.txt")
+        var entries = resuming ? Journal.read(journalPath) : []
+        let images = try WritableFile(path: FileAccess.join(partial, "images.bin"))
+        var rowCount = entries.reduce(0) { $0 + $1.rows }
+        if images.size < rowCount * sampleBytes {
+            // Rows lost (a crash before the data reached the disk): drop journal entries until they fit.
+            while let last = entries.last, rowCount * sampleBytes > images.size {
+                rowCount -= last.rows
+                entries.removeLast()
+            }
+        }
+        try images.truncate(to: rowCount * sampleBytes)
+        try Journal.rewrite(entries, to: journalPath)
+        let journal = try WritableFile(path: journalPath)
+        let resumedSamples = entries.count
+        var failedCount = entries.filter { $0.failure != nil }.count
+
+        let total = manifest.samples.count
+        var next = entries.count
+        var doneThisRun = 0
+        let decodeStart = clock.now
+        progress(IngestProgress(done: next, total: total, failed: failedCount, doneThisRun: 0))
+        while next < total {
+            if shouldStop() { throw DatasetError(path: storePath, .interrupted) }
+            let chunk = next..<min(total, next + max(1, options.chunkSize))
+            try provider.prepare(chunk)
+            let results = decodeConcurrently(chunk, provider: provider)
+            var chunkBytes: [UInt8] = []
+            var lines: [Journal.Entry] = []
+            for (offset, result) in results.enumerated() {
+                let index = chunk.lowerBound + offset
+                switch result {
+                case .success(let rows):
+                    chunkBytes += rows.bytes
+                    lines.append(Journal.Entry(index: index, rows: rows.rows, frames: rows.frames, hash: rows.contentHash, failure: nil))
+                case .failure(let failure):
+                    if options.strict { throw DatasetError(path: failure.path, .strictFailure(failure.reason)) }
+                    failedCount += 1
+                    lines.append(Journal.Entry(index: index, rows: 0, frames: [], hash: "", failure: failure.reason))
+                }
+            }
+            let offset = rowCount * sampleBytes
+            let writeResult: Result<Void, DatasetError> = chunkBytes.withUnsafeBytes { buffer in
+                do throws(DatasetError) { try images.write(buffer, at: offset) } catch { return .failure(error) }
+                return .success(())
+            }
+            try writeResult.get()
+            rowCount += lines.reduce(0) { $0 + $1.rows }
+            try journal.append(Array(lines.map(\.line).joined().utf8))
+            entries += lines
+            next = chunk.upperBound
+            doneThisRun += chunk.count
+            progress(IngestProgress(done: next, total: total, failed: failedCount, doneThisRun: doneThisRun))
+        }
+        try images.sync()
+        let decodeSeconds = (clock.now - decodeStart).seconds
+
+        let (finished, failures) = try StoreFinisher(
+            manifest: manifest, options: options, fingerprint: fingerprint, partial: partial, splits: splits,
+            conflicts: conflicts, entries: entries, rowCount: rowCount, pseudonymizer: pseudonymizer
+        ).finish()
+        try commit(partial: partial, to: storePath)
+        return report(
+            finished, store: storePath, reused: false, resumed: resumedSamples, failures: failures, manifest: manifest,
+            seconds: (clock.now - started).seconds,
+            rate: decodeSeconds > 0 ? Double(doneThisRun) / decodeSeconds : 0)
+    }
+
+    /// Decodes one chunk on all cores; results in chunk order whatever the thread timing.
+    static func decodeConcurrently(_ chunk: Range<Int>, provider: some PixelProvider) -> [Result<DecodedRows, IngestFailure>] {
+        let slots = ResultSlots(count: chunk.count)
+        DispatchQueue.concurrentPerform(iterations: chunk.count) { offset in
+            slots.set(offset, provider.rows(for: chunk.lowerBound + offset))
+        }
+        return slots.values()
+    }
+
+    private static func makeProvider(_ manifest: SourceManifest, options: IngestOptions) throws(DatasetError) -> any PixelProvider {
+        let preprocessor = Preprocessor(settings: options.preprocessing)
+        if let archive = manifest.archive {
+            return try ArrayPixelProvider(archive: archive, samples: manifest.samples, preprocessor: preprocessor)
+        }
+        var paths: [String] = []
+        paths.reserveCapacity(manifest.samples.count)
+        for sample in manifest.samples {
+            guard case .file(let path) = sample.origin else {
+                throw DatasetError(path: manifest.root, .layout("a file layout produced an array sample"))
+            }
+            paths.append(path)
+        }
+        return FilePixelProvider(root: manifest.root, paths: paths, preprocessor: preprocessor)
+    }
+
+    /// The user's key, or a random one kept in the partial folder (owner-only) until the store is done.
+    private static func pseudonymKey(partial: String, options: IngestOptions, resuming: Bool) throws(DatasetError) -> [UInt8] {
+        if let keyFile = options.keyFile { return try Pseudonymizer.loadKey(keyFile) }
+        let keyPath = FileAccess.join(partial, "pseudonym.key")
+        if resuming, let key = try? FileAccess.read(keyPath), key.count == 32 { return key }
+        let key = Pseudonymizer.randomKey()
+        try FileAccess.writeAtomically(key, to: keyPath)
+        FileAccess.restrictToOwner(keyPath)
+        return key
+    }
+
+    /// Swaps the finished partial folder in for the store (an older store is removed afterwards).
+    private static func commit(partial: String, to storePath: String) throws(DatasetError) {
+        FileAccess.removeTree(FileAccess.join(partial, "pseudonym.key"))
+        FileAccess.removeTree(FileAccess.join(partial, "journal.txt"))
+        FileAccess.removeTree(FileAccess.join(partial, "fingerprint"))
+        if FileAccess.exists(storePath) {
+            let old = storePath + ".old"
+            FileAccess.removeTree(old)
+            try FileAccess.rename(storePath, old)
+            try FileAccess.rename(partial, storePath)
+            FileAccess.removeTree(old)
+        } else {
+            try FileAccess.rename(partial, storePath)
+        }
+    }
+
+    private static func report(
+        _ metadata: StoreMetadata, store: String, reused: Bool, resumed: Int, failures: [IngestFailure],
+        manifest: SourceManifest, seconds: Double, rate: Double
+    ) -> IngestReport {
+        IngestReport(
+            store: store, layout: metadata.layout, reused: reused, resumedSamples: resumed, samples: metadata.count,
+            splits: metadata.splits, classes: metadata.classes, classCounts: metadata.classCounts, sites: metadata.sites,
+            patients: metadata.patients, failures: failures, rejected: manifest.rejected, notes: manifest.notes,
+            seconds: seconds, samplesPerSecond: rate)
+    }
+}
+
+/// Per-slot results written from several threads (each slot by exactly one).
+private final class ResultSlots: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<Result<DecodedRows, IngestFailure>?>
+
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil)
+    }
+
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
+
+    func set(_ index: Int, _ value: Result<DecodedRows, IngestFailure>) {
+        storage[index] = value
+    }
+
+    func values() -> [Result<DecodedRows, IngestFailure>] {
+        storage.map { $0 ?? .failure(IngestFailure(path: "?", reason: "not decoded")) }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+    }
+}
+
+extension SourceManifest {
+    /// The sample's file (relative path) or array row, for messages.
+    func displayPath(_ index: Int) -> String {
+        switch samples[index].origin {
+        case .file(let path): return path
+        case .arrayRow(let member, let row): return "\(archive ?? root):\(member)[\(row)]"
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/// NIH ChestX-ray14 (Wang et al. 2017): `Data_Entry_2017.csv` or `Data_Entry_2017_v2020.csv`
+/// (`Image Index`, `Finding Labels` `|`-separated or `No Finding`, `Patient ID`, …), PNG images under
+/// `images/` or the Kaggle `images_001/images/` … folders. Multi-label over the 14 findings ("No
+/// Finding" = none). The official patient-disjoint test list (`test_list.txt`) is kept as the test
+/// split when present; validation is drawn from the rest by patient. Rows whose image is absent (a
+/// partial download) are rejected with a count in the notes.
+public struct NIHChestXray14Preset: DatasetLayout {
+    public var name: String { "nih-chestxray14" }
+
+    public static let findings = [
+        "Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia", "Pneumothorax",
+        "Consolidation", "Edema", "Emphysema", "Fibrosis", "Pleural_Thickening", "Hernia",
+    ]
+
+    public init() {}
+
+    public func manifest(root: String) throws(DatasetError) -> SourceManifest {
+        let entries = try FolderListing.entries(root)
+        let candidates = entries.filter { $0.lowercased().hasPrefix("data_entry_2017") && $0.lowercased().hasSuffix(".csv") }
+        guard let file = candidates.sorted().last else {
+            throw DatasetError(path: root, .layout("nih-chestxray14: Data_Entry_2017.csv not found at the root"))
+        }
+        let entryPath = FileAccess.join(root, file)
+        let table = try CSVTable(path: entryPath)
+        let image = try table.requireColumn("Image Index")
+        let findings = try table.requireColumn("Finding Labels")
+        let patient = try table.requireColumn("Patient ID")
+        var inputs = [entryPath]
+        var testImages = Set<String>()
+        let testList = FileAccess.join(root, "test_list.txt")
+        if FileAccess.isRegularFile(testList) {
+            let text = String(decoding: try FileAccess.read(testList), as: UTF8.self)
+            testImages = Set(text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0).trimmingSpaces.lowercased() })
+            inputs.append(testList)
+        }
+        let classIndex = Dictionary(uniqueKeysWithValues: Self.findings.enumerated().map { ($1, $0) })
+        let images = try ImageIndex(root: root, extensions: ["png"])
+        var manifest = SourceManifest(
+            root: root, layout: name, classes: Self.findings, multiLabel: true, inputs: inputs, grouping: "patient")
+        manifest.rejected = table.badRows.map { IngestFailure(path: "\(file):\($0.line)", reason: $0.reason) }
+        var missing = 0
+        for row in table.rows {
+            let id = row.fields[image].trimmingSpaces
+            let location = "\(file):\(row.line)"
+            guard let path = images.byName[id.lowercased()] else {
+                missing += 1
+                manifest.rejected.append(IngestFailure(path: location, reason: "no image file \(id)"))
+                continue
+            }
+            var labels: [Int] = []
+            var unknown: [String] = []
+            for name in row.fields[findings].split(separator: "|").map({ String($0).trimmingSpaces }) where name != "No Finding" {
+                if let index = classIndex[name] { labels.append(index) } else { unknown.append(name) }
+            }
+            guard unknown.isEmpty else {
+                manifest.rejected.append(IngestFailure(path: location, reason: "unknown finding \(unknown.joined(separator: ","))"))
+                continue
+            }
+            let patientID = row.fields[patient].trimmingSpaces
+            manifest.samples.append(
+                SourceSample(
+                    origin: .file(path), labels: labels.sorted(), patient: patientID.isEmpty ? nil : patientID,
+                    split: testImages.isEmpty ? nil : (testImages.contains(id.lowercased()) ? .test : nil)))
+        }
+        manifest.notes.append(
+            "nih-chestxray14: \(file), 14 findings multi-label, grouped by Patient ID"
+                + (testImages.isEmpty ? "" : "; official test_list.txt kept as the test split")
+                + (missing > 0 ? "; \(missing) listed images absent (partial download?)" : ""))
+        return manifest
+    }
+}

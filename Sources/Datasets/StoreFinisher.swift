@@ -1,0 +1,191 @@
+import FoundationEssentials
+
+/// Writes everything but the pixels into a partial store once all samples are decoded: labels,
+/// per-sample records, provenance, patients (as pseudonyms), failures, normalisation and `store.json`.
+struct StoreFinisher {
+    let manifest: SourceManifest
+    let options: IngestOptions
+    let fingerprint: String
+    let partial: String
+    let splits: [Split]
+    let conflicts: Int
+    let entries: [Journal.Entry]
+    let rowCount: Int
+    let pseudonymizer: Pseudonymizer
+
+    func finish() throws(DatasetError) -> (StoreMetadata, [IngestFailure]) {
+        guard rowCount > 0 else {
+            let reasons = entries.prefix(3).compactMap(\.failure).joined(separator: "; ")
+            throw DatasetError(path: manifest.root, .empty("every sample failed to decode (\(reasons))"))
+        }
+        let classCount = manifest.classes.count
+        var labels: [UInt8] = []
+        labels.reserveCapacity(rowCount * classCount)
+        var records: [UInt8] = []
+        records.reserveCapacity(rowCount * SampleRecord.byteCount)
+        var csv = "index,split,labels,patient,site,source,frame,sha256\n"
+        var patientIndex: [String: UInt32] = [:]
+        var pseudonyms: [String] = []
+        var siteIndex: [String: UInt16] = [:]
+        var sites: [String] = []
+        var splitCounts: [Split: Int] = [:]
+        var classCounts: [Split: [Int]] = [:]
+        var failuresCSV = "path,reason\n"
+        var failures: [IngestFailure] = []
+        var row = 0
+
+        for rejected in manifest.rejected {
+            failuresCSV += CSVWriter.line([rejected.path, rejected.reason])
+        }
+        for entry in entries {
+            let sample = manifest.samples[entry.index]
+            let pseudonym = sample.patient.map { pseudonymizer.pseudonym($0) }
+            let path = recordedPath(entry.index, sample: sample, pseudonym: pseudonym)
+            if let reason = entry.failure {
+                let failure = IngestFailure(path: path.isEmpty ? "#\(entry.index)" : path, reason: reason)
+                failures.append(failure)
+                failuresCSV += CSVWriter.line([failure.path, failure.reason])
+                continue
+            }
+            var patient = SampleRecord.noPatient
+            if let pseudonym {
+                if let known = patientIndex[pseudonym] {
+                    patient = known
+                } else {
+                    patient = UInt32(pseudonyms.count)
+                    patientIndex[pseudonym] = patient
+                    pseudonyms.append(pseudonym)
+                }
+            }
+            var site = SampleRecord.noSite
+            if let name = sample.site {
+                if let known = siteIndex[name] {
+                    site = known
+                } else {
+                    site = UInt16(sites.count)
+                    siteIndex[name] = site
+                    sites.append(name)
+                }
+            }
+            let split = splits[entry.index]
+            var hot = [UInt8](repeating: 0, count: classCount)
+            for label in sample.labels where label >= 0 && label < classCount { hot[label] = 1 }
+            for frame in entry.frames {
+                labels += hot
+                SampleRecord(split: split, site: site, patient: patient).encode(into: &records)
+                splitCounts[split, default: 0] += 1
+                var counts = classCounts[split] ?? [Int](repeating: 0, count: classCount)
+                for label in sample.labels where label >= 0 && label < classCount { counts[label] += 1 }
+                classCounts[split] = counts
+                csv += CSVWriter.line([
+                    String(row), split.rawValue, sample.labels.map { manifest.classes[$0] }.joined(separator: "|"),
+                    pseudonym ?? "", sample.site ?? "", path, String(frame), entry.hash,
+                ])
+                row += 1
+            }
+        }
+        guard sites.count < Int(SampleRecord.noSite) else {
+            throw DatasetError(path: manifest.root, .invalidOptions("more than 65534 sites"))
+        }
+        try FileAccess.writeAtomically(labels, to: FileAccess.join(partial, "labels.bin"))
+        try FileAccess.writeAtomically(records, to: FileAccess.join(partial, "samples.bin"))
+        try FileAccess.writeAtomically(csv, to: FileAccess.join(partial, "samples.csv"))
+        try FileAccess.writeAtomically(pseudonyms.map { $0 + "\n" }.joined(), to: FileAccess.join(partial, "patients.txt"))
+        try FileAccess.writeAtomically(failuresCSV, to: FileAccess.join(partial, "failures.csv"))
+
+        let settings = options.preprocessing
+        let normalization: Normalization
+        if let given = settings.normalization { normalization = given } else {
+            normalization = try trainNormalization(records: records)
+        }
+        let given = Set(manifest.samples.compactMap(\.split)).sorted().map(\.rawValue)
+        let metadata = StoreMetadata(
+            format: StoreMetadata.formatName, version: StoreMetadata.currentVersion, fingerprint: fingerprint,
+            layout: manifest.layout, source: manifest.root, classes: manifest.classes, multiLabel: manifest.multiLabel,
+            count: rowCount, shape: [settings.channels, settings.size, settings.size], preprocessing: settings,
+            normalization: normalization,
+            splits: Dictionary(uniqueKeysWithValues: Split.allCases.map { ($0.rawValue, splitCounts[$0] ?? 0) }),
+            classCounts: Dictionary(
+                uniqueKeysWithValues: Split.allCases.map {
+                    ($0.rawValue, classCounts[$0] ?? [Int](repeating: 0, count: classCount))
+                }),
+            sites: sites, patients: pseudonyms.count, grouping: manifest.grouping,
+            splitPolicy: .init(ratios: options.ratios, seed: options.seed, givenBySource: given, conflictingPatients: conflicts),
+            pseudonymization: .init(method: "HMAC-SHA256, 80-bit hex prefix", userKey: options.keyFile != nil),
+            sourcePaths: options.sourcePaths.rawValue, failed: failures.count, rejected: manifest.rejected.count,
+            notes: manifest.notes, createdBy: "medsilo \(MedSiloVersion.string)")
+        try DatasetStore.writeMetadata(metadata, to: partial)
+        return (metadata, failures)
+    }
+
+    /// The source path as recorded: relative, with the patient's identifier replaced, or empty.
+    private func recordedPath(_ index: Int, sample: SourceSample, pseudonym: String?) -> String {
+        guard options.sourcePaths == .relative else { return "" }
+        let path = manifest.displayPath(index)
+        guard let raw = sample.patient, let pseudonym else { return path }
+        return pseudonymizer.redact(path, identifier: raw, pseudonym: pseudonym)
+    }
+
+    /// Per-channel mean and (population) standard deviation of the training rows, in [0, 1] units.
+    private func trainNormalization(records: [UInt8]) throws(DatasetError) -> Normalization {
+        let settings = options.preprocessing
+        let channels = settings.channels
+        let plane = settings.size * settings.size
+        let images = try MappedFile(path: FileAccess.join(partial, "images.bin"))
+        var sum = [Double](repeating: 0, count: channels)
+        var squares = [Double](repeating: 0, count: channels)
+        var n = 0.0
+        records.withUnsafeBytes { recordBytes in
+            for row in 0..<rowCount {
+                guard let record = SampleRecord.decode(recordBytes, at: row * SampleRecord.byteCount),
+                    record.split == .train
+                else { continue }
+                n += Double(plane)
+                for c in 0..<channels {
+                    var s = 0.0
+                    var q = 0.0
+                    let start = (row * channels + c) * plane
+                    for p in 0..<plane {
+                        let v = StoredValues.value(images.bytes, index: start + p, storage: settings.storage)
+                        s += Double(v)
+                        q += Double(v) * Double(v)
+                    }
+                    sum[c] += s
+                    squares[c] += q
+                }
+            }
+        }
+        guard n > 0 else { return Normalization(mean: [Double](repeating: 0.5, count: channels), std: [Double](repeating: 0.5, count: channels), source: "default (no training samples)") }
+        let mean = sum.map { $0 / n }
+        let std = zip(squares, mean).map { q, m in max((q / n - m * m).squareRoot(), 1e-6) }
+        return Normalization(mean: mean, std: std, source: "train")
+    }
+}
+
+/// Reads stored values back as Float.
+enum StoredValues {
+    @inline(__always)
+    static func value(_ bytes: UnsafeRawBufferPointer, index: Int, storage: PreprocessSettings.Storage) -> Float {
+        switch storage {
+        case .uint8: return Float(bytes[index]) / 255
+        case .float32: return Float(bitPattern: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self).littleEndian)
+        }
+    }
+}
+
+/// CSV output with RFC 4180 quoting where a field needs it.
+enum CSVWriter {
+    static func line(_ fields: [String]) -> String {
+        fields.map(field).joined(separator: ",") + "\n"
+    }
+
+    static func field(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacing("\"", with: "\"\"") + "\""
+    }
+}
+
+/// The version string written into stores.
+public enum MedSiloVersion {
+    public static let string = "0.1.0"
+}
