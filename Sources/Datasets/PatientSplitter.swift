@@ -100,7 +100,7 @@ public struct PatientSplitter: Sendable {
                 let share = ratios.value(split) / ratioSum
                 var cost = 0.0
                 for (label, n) in groupCounts {
-                    cost = max(cost, (counts[Int(split.code)][label] + n) / (share * labelTotals[label]))
+                    cost = max(cost, (counts[Int(split.code)][label] + n / 2) / (share * labelTotals[label]))
                 }
                 if cost < bestCost {
                     bestCost = cost

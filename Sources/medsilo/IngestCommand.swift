@@ -52,8 +52,12 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "Print one JSON summary object.")
     var json = false
 
+    @Option(help: ArgumentHelp("Samples decoded between journal writes (a resumed run redoes at most this many).", visibility: .hidden))
+    var chunkSize: Int = 256
+
     func validate() throws {
         _ = try ratios()
+        guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") }
         if layout == .dicom && columns.manifest == nil {
             throw ValidationError("--layout dicom needs --manifest (the labels CSV)")
         }
@@ -70,7 +74,7 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         let options = IngestOptions(
             preprocessing: try preprocessing.settings(), ratios: try ratios(), seed: seed, strict: strict,
-            keyFile: keyFile, sourcePaths: sourcePaths, force: force)
+            keyFile: keyFile, sourcePaths: sourcePaths, force: force, chunkSize: chunkSize)
         Interrupt.install()
         let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1, label: "ingest")
         do {

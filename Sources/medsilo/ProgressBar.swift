@@ -49,8 +49,15 @@ enum Interrupt {
 
     static var requested: Bool { flag != 0 }
 
+    /// Installs the handlers and unblocks the two signals (a parent may have started this process with
+    /// them blocked, and threads started later inherit the calling thread's mask).
     static func install() {
         signal(SIGINT) { _ in Interrupt.flag = 1 }
         signal(SIGTERM) { _ in Interrupt.flag = 1 }
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }
