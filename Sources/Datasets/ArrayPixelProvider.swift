@@ -6,7 +6,7 @@ struct ArrayPixelProvider: PixelProvider {
 
     func prepare(_ chunk: Range<Int>) throws(DatasetError) {}
 
-    func rows(for index: Int) -> Result<DecodedRows, IngestFailure> {
+    func rows(for index: Int, scratch: PreprocessScratch) -> Result<DecodedRows, IngestFailure> {
         .failure(IngestFailure(path: "", reason: "array archives are not readable yet"))
     }
 }

@@ -164,6 +164,29 @@ final class WritableFile {
         try result.get()
     }
 
+    /// Reads exactly `count` bytes at `offset` into the start of `buffer`.
+    func read(into buffer: inout [UInt8], count: Int, at offset: Int) throws(DatasetError) {
+        precondition(buffer.count >= count)
+        var done = 0
+        var failure: String?
+        buffer.withUnsafeMutableBytes { raw in
+            while done < count {
+                let n = pread(fd, raw.baseAddress! + done, count - done, off_t(offset + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = FileAccess.errnoMessage("read failed")
+                    return
+                }
+                if n == 0 {
+                    failure = "unexpected end of file"
+                    return
+                }
+                done += n
+            }
+        }
+        if let failure { throw DatasetError(path: path, .io(failure)) }
+    }
+
     func sync() throws(DatasetError) {
         guard fsync(fd) == 0 else { throw DatasetError(path: path, .io(FileAccess.errnoMessage("fsync failed"))) }
     }

@@ -1,6 +1,11 @@
 import Dispatch
 import FoundationEssentials
 import Imaging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Builds a dataset store from a source manifest: decode on all cores, preprocess, write, resume.
 ///
@@ -67,6 +72,7 @@ public enum Ingest {
         var failedCount = entries.filter { $0.failure != nil }.count
 
         let total = manifest.samples.count
+        let scratches = (0..<System.activeProcessorCount).map { _ in PreprocessScratch() }
         var next = entries.count
         var doneThisRun = 0
         let decodeStart = clock.now
@@ -75,7 +81,7 @@ public enum Ingest {
             if shouldStop() { throw DatasetError(path: storePath, .interrupted) }
             let chunk = next..<min(total, next + max(1, options.chunkSize))
             try provider.prepare(chunk)
-            let results = decodeConcurrently(chunk, provider: provider)
+            let results = decodeConcurrently(chunk, provider: provider, scratches: scratches)
             var chunkBytes: [UInt8] = []
             var lines: [Journal.Entry] = []
             for (offset, result) in results.enumerated() {
@@ -117,11 +123,20 @@ public enum Ingest {
             rate: decodeSeconds > 0 ? Double(doneThisRun) / decodeSeconds : 0)
     }
 
-    /// Decodes one chunk on all cores; results in chunk order whatever the thread timing.
-    static func decodeConcurrently(_ chunk: Range<Int>, provider: some PixelProvider) -> [Result<DecodedRows, IngestFailure>] {
+    /// Decodes one chunk on all cores: one worker per core takes the next sample from a shared counter
+    /// and reuses its own scratch buffers. Results come back in chunk order whatever the thread timing.
+    static func decodeConcurrently(
+        _ chunk: Range<Int>, provider: some PixelProvider, scratches: [PreprocessScratch]
+    ) -> [Result<DecodedRows, IngestFailure>] {
         let slots = ResultSlots(count: chunk.count)
-        DispatchQueue.concurrentPerform(iterations: chunk.count) { offset in
-            slots.set(offset, provider.rows(for: chunk.lowerBound + offset))
+        let next = Atomic<Int>(0)
+        nonisolated(unsafe) let workers = scratches
+        DispatchQueue.concurrentPerform(iterations: min(workers.count, chunk.count)) { worker in
+            while true {
+                let offset = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if offset >= chunk.count { break }
+                slots.set(offset, provider.rows(for: chunk.lowerBound + offset, scratch: workers[worker]))
+            }
         }
         return slots.values()
     }
@@ -202,6 +217,11 @@ private final class ResultSlots: @unchecked Sendable {
     func values() -> [Result<DecodedRows, IngestFailure>] {
         storage.map { $0 ?? .failure(IngestFailure(path: "?", reason: "not decoded")) }
     }
+}
+
+/// The machine's online cores.
+enum System {
+    static var activeProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
 
 extension Duration {

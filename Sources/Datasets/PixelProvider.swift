@@ -11,11 +11,12 @@ struct DecodedRows: Sendable {
     var contentHash: String
 }
 
-/// Where an ingest gets pixels: decodes source sample `index` into stored rows. `rows(for:)` is called
-/// from several threads at once; `prepare(_:)` runs alone before each chunk (array sources read ahead).
+/// Where an ingest gets pixels: decodes source sample `index` into stored rows. `rows(for:scratch:)`
+/// is called from several threads at once, each with its own scratch; `prepare(_:)` runs alone before
+/// each chunk (array sources read ahead).
 protocol PixelProvider: Sendable {
     func prepare(_ chunk: Range<Int>) throws(DatasetError)
-    func rows(for index: Int) -> Result<DecodedRows, IngestFailure>
+    func rows(for index: Int, scratch: PreprocessScratch) -> Result<DecodedRows, IngestFailure>
 }
 
 /// Quantises C×H×W values in [0, 1] to the storage type.
@@ -42,7 +43,7 @@ struct FilePixelProvider: PixelProvider {
 
     func prepare(_ chunk: Range<Int>) throws(DatasetError) {}
 
-    func rows(for index: Int) -> Result<DecodedRows, IngestFailure> {
+    func rows(for index: Int, scratch: PreprocessScratch) -> Result<DecodedRows, IngestFailure> {
         let relative = paths[index]
         let path = FileAccess.join(root, relative)
         do throws(ImagingError) {
@@ -58,15 +59,26 @@ struct FilePixelProvider: PixelProvider {
             }
             var stored: [UInt8] = []
             stored.reserveCapacity(frames.count * preprocessor.valueCount * preprocessor.settings.storage.byteCount)
-            var values = [Float](repeating: 0, count: preprocessor.valueCount)
+            PreprocessScratch.grow(&scratch.frame, to: info.decodedFrameCount)
+            PreprocessScratch.grow(&scratch.values, to: preprocessor.valueCount)
             for frame in frames {
-                let decoded = try reader.decodeFrame(frame)
-                let windows = info.format == .dicom ? try reader.windows(forFrame: frame) : []
-                let unit = preprocessor.unitImage(decoded, info: info, windows: windows)
-                values.withUnsafeMutableBufferPointer {
-                    preprocessor.finish(unit.pixels, height: info.rows, width: info.columns, channels: unit.channels, into: $0)
+                let decoded: Result<Void, ImagingError> = scratch.frame.withUnsafeMutableBufferPointer { buffer in
+                    do throws(ImagingError) {
+                        let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<info.decodedFrameCount])
+                        try reader.decodeFrame(frame, into: slice)
+                    } catch { return .failure(error) }
+                    return .success(())
                 }
-                values.withUnsafeBufferPointer { encodeStored($0, storage: preprocessor.settings.storage, into: &stored) }
+                try decoded.get()
+                let windows = info.format == .dicom ? try reader.windows(forFrame: frame) : []
+                scratch.frame.withUnsafeMutableBufferPointer { buffer in
+                    scratch.values.withUnsafeMutableBufferPointer { values in
+                        let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<info.decodedFrameCount])
+                        let out = UnsafeMutableBufferPointer(rebasing: values[0..<preprocessor.valueCount])
+                        preprocessor.process(slice, info: info, windows: windows, scratch: scratch, into: out)
+                        encodeStored(UnsafeBufferPointer(out), storage: preprocessor.settings.storage, into: &stored)
+                    }
+                }
             }
             return .success(DecodedRows(bytes: stored, rows: frames.count, frames: frames, contentHash: hash))
         } catch {

@@ -1,45 +1,108 @@
 import Imaging
 
-/// Turns one decoded frame into the store's C×H×W values in [0, 1], following `PreprocessSettings`.
+/// Buffers one worker reuses from sample to sample, so that a bulk ingest does not allocate (and
+/// page-fault in) a full-resolution frame per image.
+final class PreprocessScratch {
+    var frame: [Float] = []
+    var vertical: [Float] = []
+    var resized: [Float] = []
+    var values: [Float] = []
+    private var tapCache: [Int: Resampling.AxisTaps] = [:]
+
+    func taps(input: Int, output: Int, method: PreprocessSettings.Resize) -> Resampling.AxisTaps {
+        let key = input &* 1_000_003 &+ output
+        if let cached = tapCache[key] { return cached }
+        let taps = Resampling.taps(input: input, output: output, method: method)
+        tapCache[key] = taps
+        return taps
+    }
+
+    static func grow(_ buffer: inout [Float], to count: Int) {
+        if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
+    }
+}
+
+/// Turns one decoded frame into the store's C×H×W values in [0, 1], following `PreprocessSettings`:
+///
+/// 1. intensity: grayscale DICOM through the intensity policy (MONOCHROME1 inverted afterwards);
+///    everything else divided by its full scale (255, or 65535 for 16-bit PNG and wide DICOM colour);
+///    alpha dropped;
+/// 2. resize to size × size (area or bilinear, `Resampling`);
+/// 3. channels: gray replicated to RGB, RGB to gray by ITU-R BT.601 luma (0.299, 0.587, 0.114).
+///
+/// Full-scale division is linear, so it is applied after resizing (on size² values instead of the whole
+/// frame); windowing is not, so it is applied first, in place.
 struct Preprocessor: Sendable {
     let settings: PreprocessSettings
 
     /// Values per stored sample.
     var valueCount: Int { settings.channels * settings.size * settings.size }
 
-    /// Maps a decoded frame (interleaved, `info.decodedSamplesPerPixel` samples) to unit range with
-    /// 1 or 3 channels: DICOM gray through the intensity policy (MONOCHROME1 inverted), everything else
-    /// divided by its full scale; alpha dropped.
-    func unitImage(_ frame: [Float], info: ImageInfo, windows: [VOIWindow]) -> (pixels: [Float], channels: Int) {
+    /// Processes `frame` (interleaved, `info.decodedSamplesPerPixel` samples; modified in place for
+    /// DICOM grayscale) into `output` (C×H×W, `valueCount` values).
+    func process(
+        _ frame: UnsafeMutableBufferPointer<Float>, info: ImageInfo, windows: [VOIWindow], scratch: PreprocessScratch,
+        into output: UnsafeMutableBufferPointer<Float>
+    ) {
         let samples = info.decodedSamplesPerPixel
         let pixelCount = info.rows * info.columns
         let keep = samples >= 3 ? 3 : 1
-        var unit = [Float](repeating: 0, count: pixelCount * keep)
+        var scale: Float = 1
         if info.format == .dicom && samples == 1 {
-            let window = dicomWindow(frame, windows: windows)
+            let window = dicomWindow(UnsafeBufferPointer(rebasing: frame[0..<pixelCount]), windows: windows)
             let invert = info.photometricInterpretation == "MONOCHROME1"
             for i in 0..<pixelCount {
                 let v = Float(window.unitValue(Double(frame[i])))
-                unit[i] = invert ? 1 - v : v
+                frame[i] = invert ? 1 - v : v
             }
         } else {
-            let scale = 1 / fullScale(frame, info: info)
-            for p in 0..<pixelCount {
-                for c in 0..<keep { unit[p * keep + c] = min(max(frame[p * samples + c] * scale, 0), 1) }
+            scale = 1 / fullScale(UnsafeBufferPointer(frame), info: info)
+        }
+        let size = settings.size
+        let rowTaps = scratch.taps(input: info.rows, output: size, method: settings.resize)
+        let columnTaps = scratch.taps(input: info.columns, output: size, method: settings.resize)
+        PreprocessScratch.grow(&scratch.vertical, to: size * info.columns * samples)
+        PreprocessScratch.grow(&scratch.resized, to: size * size * keep)
+        scratch.vertical.withUnsafeMutableBufferPointer { mid in
+            scratch.resized.withUnsafeMutableBufferPointer { resized in
+                Resampling.resize(
+                    UnsafeBufferPointer(frame), height: info.rows, width: info.columns, samples: samples, channels: keep,
+                    rowTaps: rowTaps, columnTaps: columnTaps, scratch: mid, into: resized)
+                convertChannels(resized, from: keep, scale: scale, into: output)
             }
         }
-        return (unit, keep)
+    }
+
+    /// Interleaved size² × `from` values → planar C×H×W, scaled and clamped to [0, 1].
+    private func convertChannels(
+        _ resized: UnsafeMutableBufferPointer<Float>, from channels: Int, scale: Float,
+        into output: UnsafeMutableBufferPointer<Float>
+    ) {
+        let plane = settings.size * settings.size
+        @inline(__always) func unit(_ v: Float) -> Float { min(max(v * scale, 0), 1) }
+        if settings.channels == channels {
+            for p in 0..<plane { for c in 0..<channels { output[c * plane + p] = unit(resized[p * channels + c]) } }
+        } else if settings.channels == 3 {
+            for p in 0..<plane {
+                let v = unit(resized[p])
+                output[p] = v
+                output[plane + p] = v
+                output[2 * plane + p] = v
+            }
+        } else {
+            for p in 0..<plane {
+                output[p] = 0.299 * unit(resized[3 * p]) + 0.587 * unit(resized[3 * p + 1]) + 0.114 * unit(resized[3 * p + 2])
+            }
+        }
     }
 
     /// The largest value a non-windowed source can hold: 65535 for 16-bit PNG and wide DICOM colour, else 255.
-    private func fullScale(_ frame: [Float], info: ImageInfo) -> Float {
+    private func fullScale(_ frame: UnsafeBufferPointer<Float>, info: ImageInfo) -> Float {
         switch info.format {
         case .png: return info.bitsStored > 8 ? 65535 : 255
         case .jpeg: return 255
         default:
-            if info.decodedPhotometricInterpretation != info.photometricInterpretation
-                && info.photometricInterpretation == "PALETTE COLOR"
-            {
+            if info.photometricInterpretation == "PALETTE COLOR" {
                 return (frame.max() ?? 0) > 255 ? 65535 : 255
             }
             return info.bitsStored > 8 ? Float((1 << min(info.bitsStored, 24)) - 1) : 255
@@ -47,7 +110,7 @@ struct Preprocessor: Sendable {
     }
 
     /// The window the intensity policy picks for one grayscale DICOM frame.
-    func dicomWindow(_ frame: [Float], windows: [VOIWindow]) -> VOIWindow {
+    func dicomWindow(_ frame: UnsafeBufferPointer<Float>, windows: [VOIWindow]) -> VOIWindow {
         switch settings.dicomIntensity {
         case .window(let center, let width):
             return VOIWindow(center: center, width: width)
@@ -60,7 +123,7 @@ struct Preprocessor: Sendable {
     }
 
     /// A window mapping the `low` and `high` percentiles (nearest rank) of the frame to 0 and 1.
-    func percentileWindow(_ frame: [Float], low: Double, high: Double) -> VOIWindow {
+    func percentileWindow(_ frame: UnsafeBufferPointer<Float>, low: Double, high: Double) -> VOIWindow {
         let sorted = frame.sorted()
         guard let first = sorted.first else { return VOIWindow.covering(minimum: 0, maximum: 1) }
         func rank(_ p: Double) -> Float {
@@ -71,29 +134,5 @@ struct Preprocessor: Sendable {
         let hi = Double(rank(high))
         if hi <= lo { return VOIWindow.covering(minimum: Double(first) - 0.5, maximum: Double(first) + 0.5) }
         return VOIWindow.covering(minimum: lo, maximum: hi)
-    }
-
-    /// Resizes and converts channels, writing C×H×W values into `output` (count `valueCount`).
-    func finish(_ unit: [Float], height: Int, width: Int, channels: Int, into output: UnsafeMutableBufferPointer<Float>) {
-        let size = settings.size
-        let resized = Resampling.resize(
-            unit, height: height, width: width, channels: channels, outHeight: size, outWidth: size,
-            method: settings.resize)
-        let plane = size * size
-        if settings.channels == channels {
-            for p in 0..<plane { for c in 0..<channels { output[c * plane + p] = resized[p * channels + c] } }
-        } else if settings.channels == 3 {
-            for p in 0..<plane {
-                let v = resized[p]
-                output[p] = v
-                output[plane + p] = v
-                output[2 * plane + p] = v
-            }
-        } else {
-            // ITU-R BT.601 luma, as Pillow's convert("L") uses.
-            for p in 0..<plane {
-                output[p] = 0.299 * resized[3 * p] + 0.587 * resized[3 * p + 1] + 0.114 * resized[3 * p + 2]
-            }
-        }
     }
 }

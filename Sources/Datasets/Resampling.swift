@@ -1,21 +1,40 @@
-/// Separable resampling of interleaved float images (H×W×C, shape letters as in the store: C channels).
+/// Separable resampling of interleaved float images (H×W×S samples per pixel), shape letters as in
+/// the store: the first C ≤ S samples of each pixel are resampled, further ones (alpha) are skipped.
 ///
-/// Each output coordinate j of an axis of n_in → n_out samples takes a weighted sum of input samples;
-/// the weights for one axis are computed once (`AxisWeights`) and applied along rows, then columns.
-/// Hand-written: no image-resampling library in this toolchain's package set works without Foundation.
+/// Each output coordinate j of an axis of n_in → n_out samples is a weighted sum of at most `span`
+/// consecutive input samples starting at `first[j]`; the weights of an axis are computed once
+/// (`AxisTaps`) and applied along rows, then columns. Hand-written: no image-resampling library in this
+/// toolchain's package set works without Foundation.
 enum Resampling {
-    /// Weights of one output sample: input indices `first ..< first + weights.count`.
-    struct Tap: Sendable {
-        var first: Int
+    /// The weights of one axis: output j reads inputs first[j] ..< first[j] + span, weights
+    /// weights[j·span ..< (j+1)·span] (zero-padded).
+    struct AxisTaps: Sendable, Equatable {
+        var first: [Int]
         var weights: [Float]
+        var span: Int
+
+        init(_ taps: [(first: Int, weights: [Float])], input: Int) {
+            span = max(1, taps.map(\.weights.count).max() ?? 1)
+            first = []
+            weights = []
+            for tap in taps {
+                // Keep every window inside the input so the padded reads stay in bounds.
+                let start = min(tap.first, max(0, input - span))
+                let shift = tap.first - start
+                first.append(start)
+                var row = [Float](repeating: 0, count: span)
+                for (k, w) in tap.weights.enumerated() { row[k + shift] = w }
+                weights += row
+            }
+        }
     }
 
     /// Area (box) weights: output j covers input interval [j·s, (j+1)·s) with s = n_in / n_out; each
     /// input sample contributes its overlap with that interval divided by s. Shrinking averages exactly;
-    /// enlarging replicates (nearest) — use bilinear for that.
-    static func areaTaps(input: Int, output: Int) -> [Tap] {
+    /// enlarging replicates (nearest), so `auto` uses bilinear for that.
+    static func areaTaps(input: Int, output: Int) -> AxisTaps {
         let scale = Double(input) / Double(output)
-        return (0..<output).map { j in
+        let taps = (0..<output).map { j -> (first: Int, weights: [Float]) in
             let start = Double(j) * scale
             let end = Double(j + 1) * scale
             let first = Int(start.rounded(.down))
@@ -27,71 +46,120 @@ enum Resampling {
                 weights.append(Float(overlap / scale))
                 i += 1
             }
-            return Tap(first: first, weights: weights)
+            return (first, weights)
         }
+        return AxisTaps(taps, input: input)
     }
 
     /// Bilinear weights on pixel centres: x = (j + ½)·n_in/n_out − ½, clamped to [0, n_in − 1]; the two
     /// neighbours get 1 − frac and frac. Equals PyTorch's `interpolate(mode="bilinear",
     /// align_corners=False, antialias=False)`.
-    static func bilinearTaps(input: Int, output: Int) -> [Tap] {
+    static func bilinearTaps(input: Int, output: Int) -> AxisTaps {
         let scale = Double(input) / Double(output)
-        return (0..<output).map { j in
+        let taps = (0..<output).map { j -> (first: Int, weights: [Float]) in
             let x = min(max((Double(j) + 0.5) * scale - 0.5, 0), Double(input - 1))
             let first = Int(x.rounded(.down))
             let fraction = Float(x - Double(first))
-            if first + 1 >= input || fraction == 0 { return Tap(first: first, weights: [1]) }
-            return Tap(first: first, weights: [1 - fraction, fraction])
+            if first + 1 >= input || fraction == 0 { return (first, [1]) }
+            return (first, [1 - fraction, fraction])
         }
+        return AxisTaps(taps, input: input)
     }
 
-    static func taps(input: Int, output: Int, method: PreprocessSettings.Resize) -> [Tap] {
+    static func taps(input: Int, output: Int, method: PreprocessSettings.Resize) -> AxisTaps {
         switch method {
         case .area: return areaTaps(input: input, output: output)
         case .bilinear: return bilinearTaps(input: input, output: output)
-        case .auto: return output < input ? areaTaps(input: input, output: output) : bilinearTaps(input: input, output: output)
+        case .auto:
+            return output < input ? areaTaps(input: input, output: output) : bilinearTaps(input: input, output: output)
         }
     }
 
-    /// Resamples `source` (height × width × channels, interleaved) to outHeight × outWidth.
+    /// Resamples the first `channels` of `samples` interleaved samples per pixel of `source` (height ×
+    /// width) to `rowTaps.first.count` × `columnTaps.first.count` × channels, interleaved, into `output`.
+    /// Columns are resampled first (whole rows at a time: contiguous, vectorisable multiply-adds over
+    /// width × samples values), then each of the few output rows along its width. `scratch` holds
+    /// outHeight × width × samples values.
     static func resize(
-        _ source: [Float], height: Int, width: Int, channels: Int, outHeight: Int, outWidth: Int,
-        method: PreprocessSettings.Resize
-    ) -> [Float] {
-        if height == outHeight && width == outWidth { return source }
-        let columnTaps = taps(input: width, output: outWidth, method: method)
-        let rowTaps = taps(input: height, output: outHeight, method: method)
-        // Horizontal pass: height × outWidth × channels.
-        var horizontal = [Float](repeating: 0, count: height * outWidth * channels)
-        source.withUnsafeBufferPointer { src in
-            horizontal.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<height {
-                    let rowIn = y * width * channels
-                    let rowOut = y * outWidth * channels
-                    for (x, tap) in columnTaps.enumerated() {
-                        for c in 0..<channels {
-                            var sum: Float = 0
-                            for (k, w) in tap.weights.enumerated() { sum += w * src[rowIn + (tap.first + k) * channels + c] }
-                            dst[rowOut + x * channels + c] = sum
+        _ source: UnsafeBufferPointer<Float>, height: Int, width: Int, samples: Int, channels: Int,
+        rowTaps: AxisTaps, columnTaps: AxisTaps, scratch: UnsafeMutableBufferPointer<Float>,
+        into output: UnsafeMutableBufferPointer<Float>
+    ) {
+        let outWidth = columnTaps.first.count
+        let outHeight = rowTaps.first.count
+        let rowLength = width * samples
+        precondition(source.count >= height * rowLength && scratch.count >= outHeight * rowLength)
+        precondition(output.count >= outHeight * outWidth * channels)
+        guard let src = source.baseAddress, let mid = scratch.baseAddress, let dst = output.baseAddress else { return }
+        // Vertical pass: outHeight × width × samples.
+        rowTaps.first.withUnsafeBufferPointer { firsts in
+            rowTaps.weights.withUnsafeBufferPointer { weights in
+                let span = rowTaps.span
+                for y in 0..<outHeight {
+                    let out = mid + y * rowLength
+                    out.initialize(repeating: 0, count: rowLength)
+                    for k in 0..<span {
+                        let w = weights[y * span + k]
+                        if w == 0 { continue }
+                        let rowIn = src + (firsts[y] + k) * rowLength
+                        for i in 0..<rowLength { out[i] += w * rowIn[i] }
+                    }
+                }
+            }
+        }
+        // Horizontal pass: outHeight × outWidth × channels.
+        columnTaps.first.withUnsafeBufferPointer { firsts in
+            columnTaps.weights.withUnsafeBufferPointer { weights in
+                let span = columnTaps.span
+                for y in 0..<outHeight {
+                    let rowIn = mid + y * rowLength
+                    let rowOut = dst + y * outWidth * channels
+                    for x in 0..<outWidth {
+                        let w = weights.baseAddress! + x * span
+                        var p = rowIn + firsts[x] * samples
+                        if channels == 3 {
+                            var s0: Float = 0, s1: Float = 0, s2: Float = 0
+                            for k in 0..<span {
+                                let wk = w[k]
+                                s0 += wk * p[0]
+                                s1 += wk * p[1]
+                                s2 += wk * p[2]
+                                p += samples
+                            }
+                            rowOut[3 * x] = s0
+                            rowOut[3 * x + 1] = s1
+                            rowOut[3 * x + 2] = s2
+                        } else {
+                            for c in 0..<channels {
+                                var sum: Float = 0
+                                for k in 0..<span { sum += w[k] * p[k * samples + c] }
+                                rowOut[x * channels + c] = sum
+                            }
                         }
                     }
                 }
             }
         }
-        // Vertical pass: outHeight × outWidth × channels.
-        let stride = outWidth * channels
-        var result = [Float](repeating: 0, count: outHeight * stride)
-        horizontal.withUnsafeBufferPointer { src in
-            result.withUnsafeMutableBufferPointer { dst in
-                for (y, tap) in rowTaps.enumerated() {
-                    let out = y * stride
-                    for (k, w) in tap.weights.enumerated() {
-                        let rowIn = (tap.first + k) * stride
-                        for i in 0..<stride { dst[out + i] += w * src[rowIn + i] }
-                    }
+    }
+
+    /// Array convenience (tests): resamples all channels of an interleaved image.
+    static func resize(
+        _ source: [Float], height: Int, width: Int, channels: Int, outHeight: Int, outWidth: Int,
+        method: PreprocessSettings.Resize
+    ) -> [Float] {
+        let rows = taps(input: height, output: outHeight, method: method)
+        let columns = taps(input: width, output: outWidth, method: method)
+        var scratch = [Float](repeating: 0, count: outHeight * width * channels)
+        var output = [Float](repeating: 0, count: outHeight * outWidth * channels)
+        source.withUnsafeBufferPointer { src in
+            scratch.withUnsafeMutableBufferPointer { mid in
+                output.withUnsafeMutableBufferPointer { dst in
+                    resize(
+                        src, height: height, width: width, samples: channels, channels: channels, rowTaps: rows,
+                        columnTaps: columns, scratch: mid, into: dst)
                 }
             }
         }
-        return result
+        return output
     }
 }

@@ -23,6 +23,10 @@ struct StoreFinisher {
         labels.reserveCapacity(rowCount * classCount)
         var records: [UInt8] = []
         records.reserveCapacity(rowCount * SampleRecord.byteCount)
+        // samples.csv is streamed to disk in batches, so its size never sits in memory.
+        let csvPath = FileAccess.join(partial, "samples.csv")
+        FileAccess.removeTree(csvPath)
+        let csvFile = try WritableFile(path: csvPath)
         var csv = "index,split,labels,patient,site,source,frame,sha256\n"
         var patientIndex: [String: UInt32] = [:]
         var pseudonyms: [String] = []
@@ -82,6 +86,10 @@ struct StoreFinisher {
                     pseudonym ?? "", sample.site ?? "", path, String(frame), entry.hash,
                 ])
                 row += 1
+                if csv.utf8.count > 1 << 20 {
+                    try csvFile.append(Array(csv.utf8))
+                    csv = ""
+                }
             }
         }
         guard sites.count < Int(SampleRecord.noSite) else {
@@ -89,7 +97,8 @@ struct StoreFinisher {
         }
         try FileAccess.writeAtomically(labels, to: FileAccess.join(partial, "labels.bin"))
         try FileAccess.writeAtomically(records, to: FileAccess.join(partial, "samples.bin"))
-        try FileAccess.writeAtomically(csv, to: FileAccess.join(partial, "samples.csv"))
+        try csvFile.append(Array(csv.utf8))
+        try csvFile.sync()
         try FileAccess.writeAtomically(pseudonyms.map { $0 + "\n" }.joined(), to: FileAccess.join(partial, "patients.txt"))
         try FileAccess.writeAtomically(failuresCSV, to: FileAccess.join(partial, "failures.csv"))
 
@@ -127,35 +136,51 @@ struct StoreFinisher {
     }
 
     /// Per-channel mean and (population) standard deviation of the training rows, in [0, 1] units.
+    /// Reads images.bin in 4 MiB pieces (not through a mapping), so resident memory stays flat.
     private func trainNormalization(records: [UInt8]) throws(DatasetError) -> Normalization {
         let settings = options.preprocessing
         let channels = settings.channels
         let plane = settings.size * settings.size
-        let images = try MappedFile(path: FileAccess.join(partial, "images.bin"))
+        let sampleBytes = channels * plane * settings.storage.byteCount
+        let reader = try WritableFile(path: FileAccess.join(partial, "images.bin"))
         var sum = [Double](repeating: 0, count: channels)
         var squares = [Double](repeating: 0, count: channels)
         var n = 0.0
-        records.withUnsafeBytes { recordBytes in
-            for row in 0..<rowCount {
-                guard let record = SampleRecord.decode(recordBytes, at: row * SampleRecord.byteCount),
-                    record.split == .train
-                else { continue }
-                n += Double(plane)
-                for c in 0..<channels {
-                    var s = 0.0
-                    var q = 0.0
-                    let start = (row * channels + c) * plane
-                    for p in 0..<plane {
-                        let v = StoredValues.value(images.bytes, index: start + p, storage: settings.storage)
-                        s += Double(v)
-                        q += Double(v) * Double(v)
+        let rowsPerRead = max(1, (4 << 20) / sampleBytes)
+        var buffer = [UInt8](repeating: 0, count: rowsPerRead * sampleBytes)
+        var row = 0
+        while row < rowCount {
+            let rows = min(rowsPerRead, rowCount - row)
+            try reader.read(into: &buffer, count: rows * sampleBytes, at: row * sampleBytes)
+            records.withUnsafeBytes { recordBytes in
+                buffer.withUnsafeBytes { bytes in
+                    for r in 0..<rows {
+                        guard let record = SampleRecord.decode(recordBytes, at: (row + r) * SampleRecord.byteCount),
+                            record.split == .train
+                        else { continue }
+                        n += Double(plane)
+                        for c in 0..<channels {
+                            var s = 0.0
+                            var q = 0.0
+                            let start = (r * channels + c) * plane
+                            for p in 0..<plane {
+                                let v = Double(StoredValues.value(bytes, index: start + p, storage: settings.storage))
+                                s += v
+                                q += v * v
+                            }
+                            sum[c] += s
+                            squares[c] += q
+                        }
                     }
-                    sum[c] += s
-                    squares[c] += q
                 }
             }
+            row += rows
         }
-        guard n > 0 else { return Normalization(mean: [Double](repeating: 0.5, count: channels), std: [Double](repeating: 0.5, count: channels), source: "default (no training samples)") }
+        guard n > 0 else {
+            return Normalization(
+                mean: [Double](repeating: 0.5, count: channels), std: [Double](repeating: 0.5, count: channels),
+                source: "default (no training samples)")
+        }
         let mean = sum.map { $0 / n }
         let std = zip(squares, mean).map { q, m in max((q / n - m * m).squareRoot(), 1e-6) }
         return Normalization(mean: mean, std: std, source: "train")
