@@ -19,9 +19,9 @@ func reason(_ body: () throws(NPZError) -> Void) -> NPZError.Reason? {
     }
 }
 
-/// Every member of `archive` read whole and streamed; throws the first failure.
-func readEverything(_ archive: NPZArchive) throws(NPZError) -> [String: [UInt8]] {
-    var result: [String: [UInt8]] = [:]
+/// Every member of `archive` read whole and streamed, in directory order; throws the first failure.
+func readEverything(_ archive: NPZArchive) throws(NPZError) -> [(name: String, bytes: [UInt8])] {
+    var result: [(name: String, bytes: [UInt8])] = []
     for name in archive.arrayNames {
         let header = try archive.header(of: name)
         let whole = try archive.readAll(of: name)
@@ -37,7 +37,7 @@ func readEverything(_ archive: NPZArchive) throws(NPZError) -> [String: [UInt8]]
             }
             #expect(streamed == whole, "streamed and whole reads of \(name) differ")
         }
-        result[name] = whole
+        result.append((name, whole))
     }
     return result
 }
