@@ -24,8 +24,10 @@ final class MemberStream {
     private var crc = CRC32()
     private let inflater: Inflater?
     private var consumed: UInt64 = 0
+    /// Compressed bytes read ahead; `input[inputStart..<inputEnd]` is not yet inflated.
     private var input: [UInt8] = []
     private var inputStart = 0
+    private var inputEnd = 0
     private var ended = false
 
     static let inputChunk = 1 << 16
@@ -104,16 +106,27 @@ final class MemberStream {
     /// produced, 0 once the stream has ended. Throws when the input is exhausted before the end.
     private func inflate(_ inflater: Inflater, into output: UnsafeMutableRawBufferPointer) throws(NPZError) -> Int {
         if ended { return 0 }
-        if inputStart == input.count && consumed < storedSize {
+        if inputStart == inputEnd && consumed < storedSize {
             let count = Int(min(UInt64(Self.inputChunk), storedSize - consumed))
-            input = try file.read(count: count, at: dataOffset + consumed, member: member)
+            if input.count < count { input = [UInt8](repeating: 0, count: Self.inputChunk) }
+            let (file, offset, member) = (self.file, dataOffset + consumed, self.member)
+            let filled: Result<Void, NPZError> = input.withUnsafeMutableBytes { raw in
+                do throws(NPZError) {
+                    try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: offset, member: member)
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            try filled.get()
             inputStart = 0
+            inputEnd = count
             consumed += UInt64(count)
         }
-        let start = inputStart
+        let (start, end) = (inputStart, inputEnd)
         let result: Result<(consumed: Int, produced: Int, ended: Bool), Failure> = input.withUnsafeBytes { raw in
             do throws(Failure) {
-                return .success(try inflater.inflate(UnsafeRawBufferPointer(rebasing: raw[start...]), into: output))
+                return .success(try inflater.inflate(UnsafeRawBufferPointer(rebasing: raw[start..<end]), into: output))
             } catch {
                 return .failure(error)
             }
@@ -125,7 +138,7 @@ final class MemberStream {
         }
         inputStart += step.consumed
         ended = step.ended
-        if step.consumed == 0 && step.produced == 0 && !ended && inputStart == input.count && consumed == storedSize {
+        if step.consumed == 0 && step.produced == 0 && !ended && inputStart == inputEnd && consumed == storedSize {
             throw error(.truncated("the deflate stream needs more than the member's \(storedSize) compressed bytes"))
         }
         return step.produced

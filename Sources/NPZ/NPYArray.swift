@@ -16,7 +16,9 @@ public struct NPYArray: Sendable, Equatable {
         }
         let stored = try stream.read(count: header.byteCount)
         try stream.finish()
-        let bytes = header.fortranOrder ? cOrder(fromFortranOrder: stored, shape: header.shape, itemSize: header.dtype.size) : stored
+        let bytes =
+            header.fortranOrder
+            ? cOrder(fromFortranOrder: stored, shape: header.shape, itemSize: header.dtype.size) : stored
         return NPYArray(header: header, bytes: bytes)
     }
 

@@ -17,8 +17,11 @@ extension NPYHeader {
     static func parseVersion(_ prefix: [UInt8]) throws(Failure) -> (version: Int, lengthFieldSize: Int) {
         let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
         guard prefix.count >= versionPrefixLength, Array(prefix[0..<6]) == magic else { throw Failure(.notNPY) }
-        let major = Int(prefix[6]), minor = Int(prefix[7])
-        guard minor == 0, (1...3).contains(major) else { throw Failure(.unsupportedVersion(major: major, minor: minor)) }
+        let major = Int(prefix[6])
+        let minor = Int(prefix[7])
+        guard minor == 0, (1...3).contains(major) else {
+            throw Failure(.unsupportedVersion(major: major, minor: minor))
+        }
         return (major, major == 1 ? 2 : 4)
     }
 

@@ -77,7 +77,8 @@ public final class NPZArchive: Sendable {
 
     /// A fresh stream over member `name` (or `name.npy`), after checking method, flags and bounds.
     private func stream(of name: String) throws(NPZError) -> MemberStream {
-        guard let entry = entries.first(where: { $0.name == name }) ?? entries.first(where: { $0.name == name + ".npy" })
+        guard
+            let entry = entries.first(where: { $0.name == name }) ?? entries.first(where: { $0.name == name + ".npy" })
         else {
             throw NPZError(path: path, member: name, .noSuchMember)
         }

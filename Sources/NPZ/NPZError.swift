@@ -118,6 +118,15 @@ public enum NPZStreamError<BodyError: Error>: Error {
 
 extension NPZStreamError: Sendable where BodyError: Sendable {}
 
+extension NPZStreamError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .read(let error): return error.description
+        case .body(let error): return "\(error)"
+        }
+    }
+}
+
 private func hex(_ value: UInt32) -> String {
     let digits = String(value, radix: 16)
     return "0x" + String(repeating: "0", count: 8 - digits.count) + digits

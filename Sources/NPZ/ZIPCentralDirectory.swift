@@ -59,7 +59,8 @@ enum ZIPCentralDirectory {
         }
         guard let found else { throw Failure(.notZIP) }
         let endOffset = tailStart + UInt64(found)
-        let disk = try tail.u16(found + 4), directoryDisk = try tail.u16(found + 6)
+        let disk = try tail.u16(found + 4)
+        let directoryDisk = try tail.u16(found + 6)
         let entriesOnDisk = try tail.u16(found + 8)
         var location = Location(
             entryCount: UInt64(try tail.u16(found + 10)),
@@ -87,7 +88,8 @@ enum ZIPCentralDirectory {
                 guard try record.u32(16) == 0, try record.u32(20) == 0, try record.u64(24) == record.u64(32) else {
                     throw Failure(.multiDisk)
                 }
-                location = Location(entryCount: try record.u64(32), offset: try record.u64(48), size: try record.u64(40))
+                location = Location(
+                    entryCount: try record.u64(32), offset: try record.u64(48), size: try record.u64(40))
                 directoryEnd = recordOffset
             }
         }
@@ -107,9 +109,12 @@ enum ZIPCentralDirectory {
         return location
     }
 
-    /// Where the data of `entry` begins: after its local header, whose name and extra field lengths may
-    /// differ from the central ones. Checks that the data ends before `directoryOffset`.
-    static func dataOffset(of entry: ZIPEntry, in file: ReadOnlyFile, directoryOffset: UInt64) throws(Failure) -> UInt64 {
+    /// Where the data of `entry` begins: after its local header, whose extra field may differ in length
+    /// from the central one. Checks that the local header names the same member and that the data
+    /// ends before `directoryOffset`.
+    static func dataOffset(
+        of entry: ZIPEntry, in file: ReadOnlyFile, directoryOffset: UInt64
+    ) throws(Failure) -> UInt64 {
         guard entry.localHeaderOffset <= directoryOffset,
             directoryOffset - entry.localHeaderOffset >= UInt64(ZIPEntry.localHeaderLength)
         else {
@@ -121,9 +126,13 @@ enum ZIPCentralDirectory {
         guard try header.u32(0) == ZIPEntry.localSignature else {
             throw Failure(.corruptDirectory("no local header at byte \(entry.localHeaderOffset)"))
         }
-        let start =
-            entry.localHeaderOffset + UInt64(ZIPEntry.localHeaderLength) + UInt64(try header.u16(26))
-            + UInt64(try header.u16(28))
+        let nameLength = Int(try header.u16(26))
+        let nameOffset = entry.localHeaderOffset + UInt64(ZIPEntry.localHeaderLength)
+        let localName = String(decoding: try readFailure(file, count: nameLength, at: nameOffset), as: UTF8.self)
+        guard localName == entry.name else {
+            throw Failure(.corruptDirectory("the local header names '\(localName)', the directory '\(entry.name)'"))
+        }
+        let start = nameOffset + UInt64(nameLength) + UInt64(try header.u16(28))
         guard start <= directoryOffset, entry.compressedSize <= directoryOffset - start else {
             throw Failure(
                 .corruptDirectory(

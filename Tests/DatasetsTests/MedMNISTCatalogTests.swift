@@ -50,7 +50,9 @@ import Testing
         #expect(MedMNISTCatalog.dataset(.retinamnist).classNames == ["0", "1", "2", "3", "4"])
         #expect(MedMNISTCatalog.dataset(.retinamnist).labelColumns == 1)
         #expect(MedMNISTCatalog.dataset(.octmnist).classNames[0] == "choroidal neovascularization")
-        #expect(MedMNISTCatalog.dataset(.bloodmnist).classNames[3] == "immature granulocytes(myelocytes, metamyelocytes and promyelocytes)")
+        #expect(
+            MedMNISTCatalog.dataset(.bloodmnist).classNames[3]
+                == "immature granulocytes(myelocytes, metamyelocytes and promyelocytes)")
         #expect(MedMNISTCatalog.dataset(.tissuemnist).classNames[0] == "Collecting Duct, Connecting Tubule")
         #expect(MedMNISTCatalog.dataset(.organsmnist).classNames[10] == "spleen")
         #expect(MedMNISTCatalog.dataset(.tissuemnist).splits.total == 236386)

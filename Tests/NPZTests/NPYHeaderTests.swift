@@ -1,6 +1,6 @@
 import NPZ
-import Testing
 import TestSupport
+import Testing
 
 /// The `.npy` header parser: the spellings NumPy and Python produce are accepted, everything else is
 /// refused with a reason; shapes that overflow or lie about the data size are refused before reading.
@@ -43,7 +43,8 @@ import TestSupport
 
     @Test(arguments: [UInt8(1), 2, 3])
     func versionsDifferInTheLengthField(_ version: UInt8) throws {
-        let parsed = try header(NPYBuilder.dictionary(descr: "<f4", shape: [2]), data: [0, 0, 0, 0, 0, 0, 0, 0], version: version)
+        let parsed = try header(
+            NPYBuilder.dictionary(descr: "<f4", shape: [2]), data: [0, 0, 0, 0, 0, 0, 0, 0], version: version)
         #expect(parsed.version == Int(version))
         #expect(parsed.dataOffset == 128)  // 8 + length field + 58 characters, padded to 64
     }
@@ -62,20 +63,38 @@ import TestSupport
         ("{'descr': '<i4', 'fortran_order': False}", .invalidHeader("no 'shape' key")),
         ("{'descr': '<i4', 'shape': (3,)}", .invalidHeader("no 'fortran_order' key")),
         ("{'fortran_order': False, 'shape': (3,)}", .invalidHeader("no 'descr' key")),
-        ("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), 'extra': 1}", .invalidHeader("unexpected key 'extra'")),
-        ("{'descr': '<i4', 'descr': '<i4', 'fortran_order': False, 'shape': (3,)}", .invalidHeader("key 'descr' appears twice")),
-        ("{'descr': '<i4', 'fortran_order': 0, 'shape': (3,)}", .invalidHeader("'fortran_order' must be True or False")),
+        (
+            "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), 'extra': 1}",
+            .invalidHeader("unexpected key 'extra'")
+        ),
+        (
+            "{'descr': '<i4', 'descr': '<i4', 'fortran_order': False, 'shape': (3,)}",
+            .invalidHeader("key 'descr' appears twice")
+        ),
+        (
+            "{'descr': '<i4', 'fortran_order': 0, 'shape': (3,)}",
+            .invalidHeader("'fortran_order' must be True or False")
+        ),
         ("{'descr': '<i4', 'fortran_order': False, 'shape': (3,)} junk", .invalidHeader("text after the dictionary")),
         ("['descr', '<i4']", .invalidHeader("expected '{' at byte 0")),
         ("{'descr': '<i4, 'fortran_order': False, 'shape': (3,)}", .invalidHeader("expected '}' at byte 17")),
-        ("{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776, 1099511627776)}",
-         .tooLarge("shape [1099511627776, 1099511627776] of <f8 overflows the byte count")),
-        ("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1099511627776, 1099511627776)}",
-         .tooLarge("shape [0, 1099511627776, 1099511627776] of <f8 overflows the byte count")),
-        ("{'descr': '|u1', 'fortran_order': False, 'shape': (99999999999999999999,)}", .tooLarge("a dimension overflows Int")),
+        (
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776, 1099511627776)}",
+            .tooLarge("shape [1099511627776, 1099511627776] of <f8 overflows the byte count")
+        ),
+        (
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1099511627776, 1099511627776)}",
+            .tooLarge("shape [0, 1099511627776, 1099511627776] of <f8 overflows the byte count")
+        ),
+        (
+            "{'descr': '|u1', 'fortran_order': False, 'shape': (99999999999999999999,)}",
+            .tooLarge("a dimension overflows Int")
+        ),
         // A consistent shape whose data would be 2^40 bytes: refused by size, nothing allocated.
-        ("{'descr': '|u1', 'fortran_order': False, 'shape': (1048576, 1048576)}",
-         .dataSizeMismatch(expected: 1 << 40, actual: 12)),
+        (
+            "{'descr': '|u1', 'fortran_order': False, 'shape': (1048576, 1048576)}",
+            .dataSizeMismatch(expected: 1 << 40, actual: 12)
+        ),
         ("{'descr': '<i4', 'fortran_order': False, 'shape': (2,)}", .dataSizeMismatch(expected: 8, actual: 12)),
     ]
 

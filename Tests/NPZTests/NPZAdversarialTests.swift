@@ -1,6 +1,6 @@
 import NPZ
-import Testing
 import TestSupport
+import Testing
 
 /// Damaged and hostile archives end in an `NPZError` with the expected reason: never a crash, never
 /// an allocation of what a header claims, never bytes that differ from what was written.
@@ -96,8 +96,16 @@ import TestSupport
         let cases: [(offset: Int, value: UInt32, width: Int, NPZError.Reason)] = [
             (end + 10, 0xFFFF, 2, .multiDisk),  // total entries ≠ entries on this disk
             (end + 4, 1, 2, .multiDisk),
-            (end + 12, 0xFFFF_FFF0, 4, .corruptDirectory("central directory (4294967280 bytes at \(offset)) is not before its end record at \(end)")),
-            (end + 16, 0xFFFF_FFF0, 4, .corruptDirectory("central directory (\(size) bytes at 4294967280) is not before its end record at \(end)")),
+            (
+                end + 12, 0xFFFF_FFF0, 4,
+                .corruptDirectory(
+                    "central directory (4294967280 bytes at \(offset)) is not before its end record at \(end)")
+            ),
+            (
+                end + 16, 0xFFFF_FFF0, 4,
+                .corruptDirectory(
+                    "central directory (\(size) bytes at 4294967280) is not before its end record at \(end)")
+            ),
         ]
         for (at, value, width, expected) in cases {
             var damaged = bytes
@@ -130,7 +138,8 @@ import TestSupport
         }
         var locator = bytes
         locator.put(UInt64.max, at: bytes.count - 22 - 20 + 8)
-        #expect(try failure(locator) == .corruptDirectory("ZIP64 end record offset 18446744073709551615 is out of bounds"))
+        #expect(
+            try failure(locator) == .corruptDirectory("ZIP64 end record offset 18446744073709551615 is out of bounds"))
         var disks = bytes
         disks.put(UInt32(3), at: bytes.count - 22 - 20 + 16)
         #expect(try failure(disks) == .multiDisk)
@@ -144,7 +153,8 @@ import TestSupport
             (5, NPZError.Reason.inflatedTooShort(declared: declared, inflated: declared - 5)),
             (15, .inflatedTooLong(declared: declared)),
         ] {
-            var member = ZIPBuilder.Member("x.npy", header + [UInt8](repeating: 9, count: dataCount), .deflated(.fixedHuffman))
+            var member = ZIPBuilder.Member(
+                "x.npy", header + [UInt8](repeating: 9, count: dataCount), .deflated(.fixedHuffman))
             member.declaredSizeOverride = declared
             var zip = ZIPBuilder()
             zip.add(member)
@@ -161,21 +171,35 @@ import TestSupport
         stored.declaredSizeOverride = declared + 1
         zip = ZIPBuilder()
         zip.add(stored)
-        #expect(try failure(zip.bytes()) == .corruptDirectory("stored member of \(declared) bytes declares \(declared + 1) uncompressed"))
+        #expect(
+            try failure(zip.bytes())
+                == .corruptDirectory("stored member of \(declared) bytes declares \(declared + 1) uncompressed"))
     }
 
     @Test func headersClaimingHugeShapesAreRefusedBeforeReading() throws {
         var zip = ZIPBuilder()
-        zip.add(.init("a.npy", NPYBuilder.encode(header: "{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776, 1099511627776), }", data: [1, 2])))
-        zip.add(.init("b.npy", NPYBuilder.encode(descr: "|u1", shape: [1 << 20, 1 << 20], data: [1, 2]), .deflated(.fixedHuffman)))
-        #expect(try failure(zip.bytes(), member: "a") == .tooLarge("shape [1099511627776, 1099511627776] of <f8 overflows the byte count"))
+        zip.add(
+            .init(
+                "a.npy",
+                NPYBuilder.encode(
+                    header: "{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776, 1099511627776), }",
+                    data: [1, 2])))
+        zip.add(
+            .init(
+                "b.npy", NPYBuilder.encode(descr: "|u1", shape: [1 << 20, 1 << 20], data: [1, 2]),
+                .deflated(.fixedHuffman)))
+        #expect(
+            try failure(zip.bytes(), member: "a")
+                == .tooLarge("shape [1099511627776, 1099511627776] of <f8 overflows the byte count"))
         #expect(try failure(zip.bytes(), member: "b") == .dataSizeMismatch(expected: 1 << 40, actual: 2))
         // Within Int but above the caller's limit for whole reads.
         var big = ZIPBuilder()
         big.add(.init("c.npy", NPYBuilder.encode(descr: "|u1", shape: [100], data: [UInt8](repeating: 0, count: 100))))
         let directory = TemporaryDirectory()
         let archive = try open(big.bytes(), in: directory)
-        #expect(reason { () throws(NPZError) in _ = try archive.read("c", maxBytes: 99) } == .tooLarge("100 bytes of array data exceed the limit of 99"))
+        #expect(
+            reason { () throws(NPZError) in _ = try archive.read("c", maxBytes: 99) }
+                == .tooLarge("100 bytes of array data exceed the limit of 99"))
     }
 
     @Test func unsupportedMembersAreNamed() throws {
@@ -191,7 +215,8 @@ import TestSupport
         let directory = TemporaryDirectory()
         let archive = try open(zip.bytes(), in: directory)
         #expect(reason { () throws(NPZError) in _ = try archive.readAll(of: "e") } == .encrypted)
-        #expect(reason { () throws(NPZError) in _ = try archive.readAll(of: "b") } == .unsupportedCompression(method: 12))
+        #expect(
+            reason { () throws(NPZError) in _ = try archive.readAll(of: "b") } == .unsupportedCompression(method: 12))
         #expect(try archive.readAll(of: "ok") == Self.labels)
         do {
             _ = try archive.readAll(of: "missing")
@@ -214,6 +239,11 @@ import TestSupport
         var offset = bytes
         offset.put(UInt32(5), at: directoryOffset + 42)  // the first member's local header offset
         #expect(try failure(offset, member: "train_images") == .corruptDirectory("no local header at byte 5"))
+        var name = bytes
+        name[30] = UInt8(ascii: "T")  // the first letter of the first local header's name
+        #expect(
+            try failure(name, member: "train_images")
+                == .corruptDirectory("the local header names 'Train_images.npy', the directory 'train_images.npy'"))
         var size = bytes
         size.put(UInt32(1 << 20), at: directoryOffset + 20)  // its compressed size
         guard case .corruptDirectory = try failure(size, member: "train_images") else {
@@ -224,7 +254,8 @@ import TestSupport
 
     @Test func filesThatCannotBeOpenedAreIOErrors() {
         let directory = TemporaryDirectory()
-        guard case .io = reason({ () throws(NPZError) in _ = try NPZArchive(path: directory.file("missing.npz")) }) else {
+        guard case .io = reason({ () throws(NPZError) in _ = try NPZArchive(path: directory.file("missing.npz")) })
+        else {
             Issue.record("expected io")
             return
         }

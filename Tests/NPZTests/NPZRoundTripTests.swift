@@ -1,6 +1,6 @@
 import NPZ
-import Testing
 import TestSupport
+import Testing
 
 /// Arrays of every dtype and typical MedMNIST shapes, in archives written by `ZIPBuilder` (stored, or
 /// deflated by the tests' own encoder; with and without ZIP64 records and data descriptors), read back
@@ -120,7 +120,10 @@ import TestSupport
         let fortran: [UInt8] = [0, 3, 1, 4, 2, 5]
         var zip = ZIPBuilder()
         zip.add(.init("f.npy", NPYBuilder.encode(descr: "|u1", shape: [2, 3], fortranOrder: true, data: fortran)))
-        zip.add(.init("column.npy", NPYBuilder.encode(descr: "<u2", shape: [3, 1], fortranOrder: true, data: [1, 0, 2, 0, 3, 0])))
+        zip.add(
+            .init(
+                "column.npy",
+                NPYBuilder.encode(descr: "<u2", shape: [3, 1], fortranOrder: true, data: [1, 0, 2, 0, 3, 0])))
         let directory = TemporaryDirectory()
         let archive = try NPZArchive(path: write(zip.bytes(), "a.npz", in: directory))
         #expect(try archive.readAll(of: "f") == [0, 1, 2, 3, 4, 5])

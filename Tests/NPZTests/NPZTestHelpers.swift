@@ -28,7 +28,8 @@ func readEverything(_ archive: NPZArchive) throws(NPZError) -> [(name: String, b
         if !header.fortranOrder {
             var streamed: [UInt8] = []
             do {
-                try archive.forEachChunk(of: name, rowsPerChunk: 3) { (_, bytes: UnsafeRawBufferPointer) throws(Never) in
+                try archive.forEachChunk(of: name, rowsPerChunk: 3) {
+                    (_, bytes: UnsafeRawBufferPointer) throws(Never) in
                     streamed += bytes
                 }
             } catch {

@@ -1,7 +1,7 @@
 import Foundation
 import NPZ
-import Testing
 import TestSupport
+import Testing
 
 /// Archives and `.npy` files written by NumPy (`scripts/npz-fixtures.py`: `np.savez`,
 /// `np.savez_compressed`, ZIP64 structures from Python's zipfile, format versions 1–3, big-endian,
@@ -31,7 +31,9 @@ import TestSupport
     private func makeFixtures(in directory: TemporaryDirectory) throws -> Expected {
         let probe = try run("python3", ["-c", "import numpy"])
         guard probe.status == 0 else {
-            throw FixtureError("python3 with numpy is required for the NPZ fixture tests (`python3 -c 'import numpy'` failed: \(probe.stderr))")
+            throw FixtureError(
+                "python3 with numpy is required for the NPZ fixture tests (`python3 -c 'import numpy'` failed: \(probe.stderr))"
+            )
         }
         let result = try run("python3", ["\(Self.packageRoot)/scripts/npz-fixtures.py", directory.path])
         guard result.status == 0 else { throw FixtureError("npz-fixtures.py failed: \(result.stderr)") }
@@ -56,7 +58,8 @@ import TestSupport
         let directory = TemporaryDirectory("npz-fixtures")
         let expected = try makeFixtures(in: directory)
         #expect(expected.archives.count == 4)
-        for (archiveName, arrays) in expected.archives.sorted(by: { $0.key < $1.key }) where archiveName != "zeros.npz" {
+        for (archiveName, arrays) in expected.archives.sorted(by: { $0.key < $1.key }) where archiveName != "zeros.npz"
+        {
             let archive = try NPZArchive(path: directory.file(archiveName))
             #expect(Set(archive.arrayNames) == Set(arrays.keys), "\(archiveName)")
             #expect(archive.memberNames.allSatisfy { $0.hasSuffix(".npy") })
@@ -65,10 +68,13 @@ import TestSupport
                 let header = try archive.header(of: name)
                 check(header, try archive.readAll(of: name), against: facts, label)
                 if facts.fortran_order {
-                    #expect(reason { () throws(NPZError) in _ = try archive.rows(of: name, rowsPerChunk: 1) } == .fortranOrder)
+                    #expect(
+                        reason { () throws(NPZError) in _ = try archive.rows(of: name, rowsPerChunk: 1) }
+                            == .fortranOrder)
                 } else {
                     var streamed: [UInt8] = []
-                    try archive.forEachChunk(of: name, rowsPerChunk: 4) { (_, bytes) throws(Never) in streamed += bytes }
+                    try archive.forEachChunk(of: name, rowsPerChunk: 4) { (_, bytes) throws(Never) in streamed += bytes
+                    }
                     check(header, streamed, against: facts, label + " streamed")
                 }
             }

@@ -32,7 +32,9 @@ public enum DeflateEncoder {
                 writer.write(0, bits: 2)
                 writer.alignToByte()
                 let length = end - start
-                writer.appendBytes([UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8((~length >> 8) & 0xFF)])
+                writer.appendBytes([
+                    UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8((~length >> 8) & 0xFF),
+                ])
                 writer.appendBytes(Array(data[start..<end]))
                 for position in start..<end { remember(data, position, in: &table) }
             } else {

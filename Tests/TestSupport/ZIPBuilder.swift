@@ -71,38 +71,61 @@ public struct ZIPBuilder {
             // Local header.
             var localExtra: [UInt8] = []
             if member.zip64 {
-                localExtra.le(UInt16(1)); localExtra.le(UInt16(16))
-                localExtra.le(member.dataDescriptor ? 0 : size); localExtra.le(member.dataDescriptor ? 0 : compressed)
+                localExtra.le(UInt16(1))
+                localExtra.le(UInt16(16))
+                localExtra.le(member.dataDescriptor ? 0 : size)
+                localExtra.le(member.dataDescriptor ? 0 : compressed)
             }
             localExtra += member.localOnlyExtra
-            out.le(UInt32(0x0403_4b50)); out.le(version); out.le(flags); out.le(writtenMethod)
-            out.le(UInt16(0)); out.le(UInt16(0x21))
+            out.le(UInt32(0x0403_4b50))
+            out.le(version)
+            out.le(flags)
+            out.le(writtenMethod)
+            out.le(UInt16(0))
+            out.le(UInt16(0x21))
             out.le(member.dataDescriptor ? 0 : crc)
             out.le(member.zip64 ? 0xFFFF_FFFF : (member.dataDescriptor ? 0 : UInt32(truncatingIfNeeded: compressed)))
             out.le(member.zip64 ? 0xFFFF_FFFF : (member.dataDescriptor ? 0 : UInt32(truncatingIfNeeded: size)))
-            out.le(UInt16(name.count)); out.le(UInt16(localExtra.count))
+            out.le(UInt16(name.count))
+            out.le(UInt16(localExtra.count))
             out += name + localExtra + payload
             if member.dataDescriptor {
-                out.le(UInt32(0x0807_4b50)); out.le(crc)
+                out.le(UInt32(0x0807_4b50))
+                out.le(crc)
                 if member.zip64 {
-                    out.le(compressed); out.le(size)
+                    out.le(compressed)
+                    out.le(size)
                 } else {
-                    out.le(UInt32(truncatingIfNeeded: compressed)); out.le(UInt32(truncatingIfNeeded: size))
+                    out.le(UInt32(truncatingIfNeeded: compressed))
+                    out.le(UInt32(truncatingIfNeeded: size))
                 }
             }
 
             // Central directory header.
             var centralExtra: [UInt8] = []
             if member.zip64 {
-                centralExtra.le(UInt16(1)); centralExtra.le(UInt16(24))
-                centralExtra.le(size); centralExtra.le(compressed); centralExtra.le(offset)
+                centralExtra.le(UInt16(1))
+                centralExtra.le(UInt16(24))
+                centralExtra.le(size)
+                centralExtra.le(compressed)
+                centralExtra.le(offset)
             }
-            central.le(UInt32(0x0201_4b50)); central.le(UInt16(0x031E)); central.le(version); central.le(flags)
-            central.le(writtenMethod); central.le(UInt16(0)); central.le(UInt16(0x21)); central.le(crc)
+            central.le(UInt32(0x0201_4b50))
+            central.le(UInt16(0x031E))
+            central.le(version)
+            central.le(flags)
+            central.le(writtenMethod)
+            central.le(UInt16(0))
+            central.le(UInt16(0x21))
+            central.le(crc)
             central.le(member.zip64 ? 0xFFFF_FFFF : UInt32(truncatingIfNeeded: compressed))
             central.le(member.zip64 ? 0xFFFF_FFFF : UInt32(truncatingIfNeeded: size))
-            central.le(UInt16(name.count)); central.le(UInt16(centralExtra.count)); central.le(UInt16(0))
-            central.le(UInt16(0)); central.le(UInt16(0)); central.le(UInt32(0))
+            central.le(UInt16(name.count))
+            central.le(UInt16(centralExtra.count))
+            central.le(UInt16(0))
+            central.le(UInt16(0))
+            central.le(UInt16(0))
+            central.le(UInt32(0))
             central.le(member.zip64 ? 0xFFFF_FFFF : UInt32(truncatingIfNeeded: offset))
             central += name + centralExtra
         }
@@ -111,13 +134,26 @@ public struct ZIPBuilder {
         let count = UInt64(members.count)
         if zip64End {
             let recordOffset = UInt64(out.count)
-            out.le(UInt32(0x0606_4b50)); out.le(UInt64(44)); out.le(UInt16(45)); out.le(UInt16(45))
-            out.le(UInt32(0)); out.le(UInt32(0)); out.le(count); out.le(count)
-            out.le(UInt64(central.count)); out.le(directoryOffset)
-            out.le(UInt32(0x0706_4b50)); out.le(UInt32(0)); out.le(recordOffset); out.le(UInt32(1))
+            out.le(UInt32(0x0606_4b50))
+            out.le(UInt64(44))
+            out.le(UInt16(45))
+            out.le(UInt16(45))
+            out.le(UInt32(0))
+            out.le(UInt32(0))
+            out.le(count)
+            out.le(count)
+            out.le(UInt64(central.count))
+            out.le(directoryOffset)
+            out.le(UInt32(0x0706_4b50))
+            out.le(UInt32(0))
+            out.le(recordOffset)
+            out.le(UInt32(1))
         }
-        out.le(UInt32(0x0605_4b50)); out.le(UInt16(0)); out.le(UInt16(0))
-        out.le(zip64End ? 0xFFFF : UInt16(count)); out.le(zip64End ? 0xFFFF : UInt16(count))
+        out.le(UInt32(0x0605_4b50))
+        out.le(UInt16(0))
+        out.le(UInt16(0))
+        out.le(zip64End ? 0xFFFF : UInt16(count))
+        out.le(zip64End ? 0xFFFF : UInt16(count))
         out.le(zip64End ? 0xFFFF_FFFF : UInt32(central.count))
         out.le(zip64End ? 0xFFFF_FFFF : UInt32(directoryOffset))
         out.le(UInt16(comment.count))
