@@ -17,6 +17,8 @@ public final class NPYRowReader {
     public private(set) var nextRow = 0
     private let stream: MemberStream
     private var finished = false
+    /// The first error; the stream's position is unknown after it, so every later call throws it again.
+    private var failure: NPZError?
 
     init(stream: MemberStream, rowsPerChunk: Int) throws(NPZError) {
         precondition(rowsPerChunk > 0, "rowsPerChunk must be positive")
@@ -35,8 +37,18 @@ public final class NPYRowReader {
     }
 
     /// Fills `buffer` (resized, its capacity reused) with the next chunk and returns its rows, or
-    /// returns nil after the last chunk.
+    /// returns nil after the last chunk. After an error, every call throws that error again.
     public func next(into buffer: inout [UInt8]) throws(NPZError) -> Range<Int>? {
+        if let failure { throw failure }
+        do throws(NPZError) {
+            return try readChunk(into: &buffer)
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    private func readChunk(into buffer: inout [UInt8]) throws(NPZError) -> Range<Int>? {
         let remaining = header.rowCount - nextRow
         let rows = nextRow..<nextRow + min(rowsPerChunk, remaining)
         if rows.isEmpty {

@@ -83,6 +83,12 @@ import Testing
                 try archive.forEachChunk(of: "x", rowsPerChunk: 3) { (_, _) throws(Never) in chunks += 1 }
             }
             #expect(chunks == 0)
+            // A reader that failed keeps failing with the same error.
+            let reader = try archive.rows(of: "x", rowsPerChunk: 3)
+            var buffer: [UInt8] = []
+            let first = reason { () throws(NPZError) in _ = try reader.next(into: &buffer) }
+            #expect(first == .checksumMismatch(recorded: 0x1234_5678, computed: computed))
+            #expect(reason { () throws(NPZError) in _ = try reader.next(into: &buffer) } == first)
             // The header alone can still be read (its CRC covers the whole member).
             #expect(try archive.header(of: "x").shape == [3, 1])
         }
