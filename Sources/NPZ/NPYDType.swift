@@ -45,8 +45,8 @@ public struct NPYDType: Sendable, Hashable, CustomStringConvertible {
         case notApplicable
     }
 
-    public var kind: Kind
-    public var byteOrder: ByteOrder
+    public let kind: Kind
+    public let byteOrder: ByteOrder
 
     /// A dtype; single-byte kinds always get `.notApplicable`, multi-byte kinds must not.
     public init(_ kind: Kind, byteOrder: ByteOrder) {
