@@ -80,7 +80,14 @@ public enum Ingest {
         while next < total {
             if shouldStop() { throw DatasetError(path: storePath, .interrupted) }
             let chunk = next..<min(total, next + max(1, options.chunkSize))
-            try provider.prepare(chunk)
+            do throws(DatasetError) {
+                try provider.prepare(chunk)
+            } catch {
+                // An archive found damaged (a CRC checked at the member's end) may have handed over bad
+                // rows already: nothing of this run is kept for resuming.
+                FileAccess.removeTree(partial)
+                throw error
+            }
             let results = decodeConcurrently(chunk, provider: provider, scratches: scratches)
             var chunkBytes: [UInt8] = []
             var lines: [Journal.Entry] = []

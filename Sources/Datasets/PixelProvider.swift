@@ -75,7 +75,10 @@ struct FilePixelProvider: PixelProvider {
                     scratch.values.withUnsafeMutableBufferPointer { values in
                         let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<info.decodedFrameCount])
                         let out = UnsafeMutableBufferPointer(rebasing: values[0..<preprocessor.valueCount])
-                        preprocessor.process(slice, info: info, windows: windows, scratch: scratch, into: out)
+                        let intensity = preprocessor.intensity(for: info, windows: windows, frame: UnsafeBufferPointer(slice))
+                        preprocessor.process(
+                            slice, rows: info.rows, columns: info.columns, samples: info.decodedSamplesPerPixel,
+                            intensity: intensity, scratch: scratch, into: out)
                         encodeStored(UnsafeBufferPointer(out), storage: preprocessor.settings.storage, into: &stored)
                     }
                 }

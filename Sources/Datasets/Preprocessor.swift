@@ -38,35 +38,51 @@ struct Preprocessor: Sendable {
     /// Values per stored sample.
     var valueCount: Int { settings.channels * settings.size * settings.size }
 
-    /// Processes `frame` (interleaved, `info.decodedSamplesPerPixel` samples; modified in place for
-    /// DICOM grayscale) into `output` (C×H×W, `valueCount` values).
+    /// How a frame's values map to [0, 1].
+    enum Intensity {
+        /// Grayscale DICOM after the modality transform: the intensity policy's window (file windows
+        /// given), inverted for MONOCHROME1.
+        case dicomGray(windows: [VOIWindow], invert: Bool)
+        /// Values divided by the source's full scale.
+        case fullScale(Float)
+    }
+
+    /// The intensity mapping of a decoded image file.
+    func intensity(for info: ImageInfo, windows: [VOIWindow], frame: UnsafeBufferPointer<Float>) -> Intensity {
+        if info.format == .dicom && info.decodedSamplesPerPixel == 1 {
+            return .dicomGray(windows: windows, invert: info.photometricInterpretation == "MONOCHROME1")
+        }
+        return .fullScale(fullScale(frame, info: info))
+    }
+
+    /// Processes `frame` (rows × columns × samples interleaved; modified in place for DICOM grayscale)
+    /// into `output` (C×H×W, `valueCount` values).
     func process(
-        _ frame: UnsafeMutableBufferPointer<Float>, info: ImageInfo, windows: [VOIWindow], scratch: PreprocessScratch,
-        into output: UnsafeMutableBufferPointer<Float>
+        _ frame: UnsafeMutableBufferPointer<Float>, rows: Int, columns: Int, samples: Int, intensity: Intensity,
+        scratch: PreprocessScratch, into output: UnsafeMutableBufferPointer<Float>
     ) {
-        let samples = info.decodedSamplesPerPixel
-        let pixelCount = info.rows * info.columns
+        let pixelCount = rows * columns
         let keep = samples >= 3 ? 3 : 1
         var scale: Float = 1
-        if info.format == .dicom && samples == 1 {
+        switch intensity {
+        case .dicomGray(let windows, let invert):
             let window = dicomWindow(UnsafeBufferPointer(rebasing: frame[0..<pixelCount]), windows: windows)
-            let invert = info.photometricInterpretation == "MONOCHROME1"
             for i in 0..<pixelCount {
                 let v = Float(window.unitValue(Double(frame[i])))
                 frame[i] = invert ? 1 - v : v
             }
-        } else {
-            scale = 1 / fullScale(UnsafeBufferPointer(frame), info: info)
+        case .fullScale(let full):
+            scale = 1 / full
         }
         let size = settings.size
-        let rowTaps = scratch.taps(input: info.rows, output: size, method: settings.resize)
-        let columnTaps = scratch.taps(input: info.columns, output: size, method: settings.resize)
-        PreprocessScratch.grow(&scratch.vertical, to: size * info.columns * samples)
+        let rowTaps = scratch.taps(input: rows, output: size, method: settings.resize)
+        let columnTaps = scratch.taps(input: columns, output: size, method: settings.resize)
+        PreprocessScratch.grow(&scratch.vertical, to: size * columns * samples)
         PreprocessScratch.grow(&scratch.resized, to: size * size * keep)
         scratch.vertical.withUnsafeMutableBufferPointer { mid in
             scratch.resized.withUnsafeMutableBufferPointer { resized in
                 Resampling.resize(
-                    UnsafeBufferPointer(frame), height: info.rows, width: info.columns, samples: samples, channels: keep,
+                    UnsafeBufferPointer(frame), height: rows, width: columns, samples: samples, channels: keep,
                     rowTaps: rowTaps, columnTaps: columnTaps, scratch: mid, into: resized)
                 convertChannels(resized, from: keep, scale: scale, into: output)
             }
