@@ -15,7 +15,7 @@ import Darwin
 ///
 /// Per patient: stain colours, stain strength (±35 %), nuclear size and the tissue's fibre frequency and
 /// waviness. Per image: a new field of the patient's slide (object layout, texture keys), orientation,
-/// stain strength ±20 %, in 70 % of tiles a minority (15–35 %) of another tissue behind a wavy
+/// stain strength ±25 %, in 70 % of tiles a minority (15–45 %) of another tissue behind a wavy
 /// boundary, tissue cracks, noise. The label is the majority tissue.
 ///
 /// Maths: Beer–Lambert with Ruifrok & Johnston's stain vectors (Anal. Quant. Cytol. Histol. 2001):
@@ -76,7 +76,7 @@ enum PathGenerator {
             var other = random.integer(in: 0...(classes.count - 2))
             if other >= label { other += 1 }
             let (h2, e2) = tissue(classes[other], anatomy: a, canvas: canvas, random: &random)
-            let beta = random.uniform(0, 2 * .pi), cut = random.uniform(0.3, 0.7)
+            let beta = random.uniform(0, 2 * .pi), cut = random.uniform(0.1, 0.7)
             let boundary = NoiseField(&random)
             let image = Canvas(size: size, pose: .identity)
             for i in 0..<hd.count {
@@ -87,7 +87,7 @@ enum PathGenerator {
                 ed[i] += (e2[i] - ed[i]) * m
             }
         }
-        let stain = (random.uniform(0.8, 1.2), random.uniform(0.8, 1.2))
+        let stain = (random.uniform(0.75, 1.25), random.uniform(0.75, 1.25))
         // Per-image: a crack in the section.
         if random.chance(0.3) {
             let (x0, y0) = pose.inverse(random.uniform(-1, 1), random.uniform(-1, 1))
