@@ -39,6 +39,8 @@ enum CTFile {
             .studyInstanceUID: DICOMUID.derived(from: root + "/study"),
             .seriesInstanceUID: DICOMUID.derived(from: root + "/series"),
             DICOMTag(0x0020, 0x0013): String(number + 1),  // InstanceNumber
+            DICOMTag(0x0008, 0x0008): "ORIGINAL\\PRIMARY\\AXIAL",  // ImageType
+            DICOMTag(0x0028, 0x1054): "HU",  // RescaleType
             DICOMTag(0x0008, 0x103E): "MedSilo synthetic chest CT",  // SeriesDescription
         ]
         let pixels: [UInt8]

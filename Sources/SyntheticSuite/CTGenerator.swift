@@ -16,6 +16,8 @@ import Darwin
 /// 0.06–0.1 with 7–14 spikes); ground-glass (a patchy −600…−400 HU haze, radius 0.13–0.24); cavity
 /// (a 0.02–0.035 thick wall around air); effusion (dependent fluid, 0–25 HU, filling the posterior
 /// 12–35 % of one or both lungs). 30 % of all slices carry a small calcified granuloma as a distractor.
+/// Finding sizes are multiplied by the patient's factor (1.1–1.5) and ±15 % per slice; the finding sits at
+/// the patient's own site (±0.06 per slice). Units: the image spans [−1, 1].
 ///
 /// Maths: HU are painted back to front with coverage blending (`Canvas`); the hospital applies
 /// HU ↦ (HU + 1000)·g − 1000 + offset, a Gaussian blur and Gaussian noise of σ HU; values are then
@@ -85,7 +87,7 @@ enum CTGenerator {
             texture = NoiseField(&random)
             let angle = random.uniform(0, 2 * .pi), distance = random.unit().squareRoot() * 0.5
             site = (random.chance(0.5) ? -1 : 1, distance * cos(angle), distance * sin(angle))
-            findingScale = random.uniform(0.8, 1.2)
+            findingScale = random.uniform(1.1, 1.5)
             effusionBoth = random.chance(0.4)
         }
 

@@ -8,7 +8,7 @@ import Darwin
 ///
 /// Classes (`Task.derm.classes`) differ by morphology: round-uniform (near-circular, sharp, one colour);
 /// irregular-border (harmonics 4–9 of the border); multicolour (2–4 blotches of black, blue-grey, red,
-/// tan); streaks (radial lines crossing the border); dots-globules (10–30 dark dots); fuzzy-border
+/// tan); streaks (radial lines crossing the border); dots-globules (8–22 dark dots); fuzzy-border
 /// (edge 0.12–0.22 wide instead of 0.012–0.05); annular (a pale centre inside a pigmented ring).
 /// Lesion size, colour and skin tone vary per patient across the same ranges in every class, so no
 /// single intensity statistic decides the class.
@@ -116,13 +116,13 @@ enum DermGenerator {
                 for i in 0..<n {
                     streaks.append(
                         (start + 2 * .pi * Double(i) / Double(n) + random.uniform(-0.12, 0.12), random.uniform(0.65, 0.85),
-                         random.uniform(1.2, 1.5), random.uniform(0.02, 0.035)))
+                         random.uniform(1.25, 1.55), random.uniform(0.035, 0.055)))
                 }
             }
-            let dotCount = name == "dots-globules" ? random.integer(in: 10...30) : (random.chance(0.3) ? random.integer(in: 1...3) : 0)
+            let dotCount = name == "dots-globules" ? random.integer(in: 8...22) : (random.chance(0.3) ? random.integer(in: 1...3) : 0)
             dots = (0..<dotCount).map { _ in
                 let angle = random.uniform(0, 2 * .pi), distance = random.uniform(0, 1.15)
-                return (distance * cos(angle), distance * sin(angle), random.uniform(0.018, 0.04))
+                return (distance * cos(angle), distance * sin(angle), random.uniform(0.03, 0.055))
             }
         }
 

@@ -15,7 +15,7 @@ import Darwin
 ///
 /// Per patient: stain colours, stain strength (±35 %), nuclear size and the tissue's fibre frequency and
 /// waviness. Per image: a new field of the patient's slide (object layout, texture keys), orientation,
-/// stain strength ±25 %, in 70 % of tiles a minority (15–45 %) of another tissue behind a wavy
+/// stain strength ±25 %, in 70 % of tiles a minority (15–49 %) of another tissue behind a wavy
 /// boundary, tissue cracks, noise. The label is the majority tissue.
 ///
 /// Maths: Beer–Lambert with Ruifrok & Johnston's stain vectors (Anal. Quant. Cytol. Histol. 2001):
@@ -58,7 +58,7 @@ enum PathGenerator {
             eStrength = random.uniform(0.7, 1.35)
             nucleus = random.uniform(0.85, 1.2)
             fibreFrequency = random.uniform(0.8, 1.25)
-            waviness = random.uniform(0.7, 1.3)
+            waviness = random.uniform(0.6, 1.6)
             cellSpacing = random.uniform(0.22, 0.32)
         }
     }
@@ -76,7 +76,7 @@ enum PathGenerator {
             var other = random.integer(in: 0...(classes.count - 2))
             if other >= label { other += 1 }
             let (h2, e2) = tissue(classes[other], anatomy: a, canvas: canvas, random: &random)
-            let beta = random.uniform(0, 2 * .pi), cut = random.uniform(0.1, 0.7)
+            let beta = random.uniform(0, 2 * .pi), cut = random.uniform(0.02, 0.7)
             let boundary = NoiseField(&random)
             let image = Canvas(size: size, pose: .identity)
             for i in 0..<hd.count {
@@ -159,7 +159,7 @@ enum PathGenerator {
             }
             nuclei(scatter(random.integer(in: 3...8)), a: 0.025...0.035, b: 0.01...0.014, angle: nil, spread: 0, density: 0.6...0.9)
         case "stroma":
-            fibres(base: 0.3, amount: 0.3, frequency: 7 * a.fibreFrequency, warp: 4 * a.waviness, angle: orientation)
+            fibres(base: 0.3, amount: 0.3, frequency: 7 * a.fibreFrequency, warp: 2.5 * a.waviness, angle: orientation)
             nuclei(scatter(random.integer(in: 25...45)), a: 0.035...0.05, b: 0.009...0.014, angle: orientation, spread: 0.5, density: 0.7...1.0)
         case "muscle":
             fibres(base: 0.5, amount: 0.22, frequency: 10 * a.fibreFrequency, warp: 1.0 * a.waviness, angle: orientation)
