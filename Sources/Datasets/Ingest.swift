@@ -116,18 +116,23 @@ public enum Ingest {
             doneThisRun += chunk.count
             progress(IngestProgress(done: next, total: total, failed: failedCount, doneThisRun: doneThisRun))
         }
-        try images.sync()
         let decodeSeconds = (clock.now - decodeStart).seconds
+        let flushStart = clock.now
+        try images.sync()
+        let flushSeconds = (clock.now - flushStart).seconds
+        let finishStart = clock.now
 
         let (finished, failures) = try StoreFinisher(
             manifest: manifest, options: options, fingerprint: fingerprint, partial: partial, splits: splits,
             conflicts: conflicts, entries: entries, rowCount: rowCount, pseudonymizer: pseudonymizer
         ).finish()
         try commit(partial: partial, to: storePath)
+        let finishSeconds = (clock.now - finishStart).seconds
         return report(
             finished, store: storePath, reused: false, resumed: resumedSamples, failures: failures, manifest: manifest,
             seconds: (clock.now - started).seconds,
-            rate: decodeSeconds > 0 ? Double(doneThisRun) / decodeSeconds : 0)
+            rate: decodeSeconds > 0 ? Double(doneThisRun) / decodeSeconds : 0,
+            phases: ["decode": decodeSeconds, "flush": flushSeconds, "finish": finishSeconds])
     }
 
     /// Decodes one chunk on all cores: one worker per core takes the next sample from a shared counter
@@ -193,13 +198,13 @@ public enum Ingest {
 
     private static func report(
         _ metadata: StoreMetadata, store: String, reused: Bool, resumed: Int, failures: [IngestFailure],
-        manifest: SourceManifest, seconds: Double, rate: Double
+        manifest: SourceManifest, seconds: Double, rate: Double, phases: [String: Double] = [:]
     ) -> IngestReport {
         IngestReport(
             store: store, layout: metadata.layout, reused: reused, resumedSamples: resumed, samples: metadata.count,
             splits: metadata.splits, classes: metadata.classes, classCounts: metadata.classCounts, sites: metadata.sites,
             patients: metadata.patients, failures: failures, rejected: manifest.rejected, notes: manifest.notes,
-            seconds: seconds, samplesPerSecond: rate)
+            seconds: seconds, samplesPerSecond: rate, phaseSeconds: phases)
     }
 }
 

@@ -64,6 +64,9 @@ public struct IngestReport: Sendable, Codable {
     public var rejected: [IngestFailure]
     public var notes: [String]
     public var seconds: Double
-    /// Source samples per second decoded by this run.
+    /// Source samples per second decoded by this run (decode phase).
     public var samplesPerSecond: Double
+    /// Seconds per phase of this run: decode (read, decode, preprocess, write), flush (fsync of the
+    /// tensors), finish (labels, records, provenance, normalisation, metadata, rename).
+    public var phaseSeconds: [String: Double]
 }

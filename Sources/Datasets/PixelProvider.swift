@@ -19,18 +19,22 @@ protocol PixelProvider: Sendable {
     func rows(for index: Int, scratch: PreprocessScratch) -> Result<DecodedRows, IngestFailure>
 }
 
-/// Quantises C×H×W values in [0, 1] to the storage type.
+/// Quantises C×H×W values in [0, 1] to the storage type, appending to `bytes`: uint8 as
+/// ⌊255·v + ½⌋ (round half up, v clamped to [0, 1]); float32 as little-endian bits.
 func encodeStored(_ values: UnsafeBufferPointer<Float>, storage: PreprocessSettings.Storage, into bytes: inout [UInt8]) {
-    switch storage {
-    case .uint8:
-        for v in values { bytes.append(UInt8(min(max(v * 255, 0), 255).rounded())) }
-    case .float32:
-        for v in values {
-            let bits = v.bitPattern
-            bytes.append(UInt8(bits & 0xFF))
-            bytes.append(UInt8((bits >> 8) & 0xFF))
-            bytes.append(UInt8((bits >> 16) & 0xFF))
-            bytes.append(UInt8(bits >> 24))
+    let start = bytes.count
+    let count = values.count * storage.byteCount
+    bytes.append(contentsOf: repeatElement(0, count: count))
+    bytes.withUnsafeMutableBufferPointer { buffer in
+        let out = buffer.baseAddress! + start
+        switch storage {
+        case .uint8:
+            for (i, v) in values.enumerated() { out[i] = UInt8(min(max(v, 0), 1) * 255 + 0.5) }
+        case .float32:
+            for (i, v) in values.enumerated() {
+                let bits = v.bitPattern.littleEndian
+                (UnsafeMutableRawPointer(out) + 4 * i).storeBytes(of: bits, as: UInt32.self)
+            }
         }
     }
 }
@@ -59,12 +63,34 @@ struct FilePixelProvider: PixelProvider {
             }
             var stored: [UInt8] = []
             stored.reserveCapacity(frames.count * preprocessor.valueCount * preprocessor.settings.storage.byteCount)
-            PreprocessScratch.grow(&scratch.frame, to: info.decodedFrameCount)
             PreprocessScratch.grow(&scratch.values, to: preprocessor.valueCount)
+            let count = info.decodedFrameCount
             for frame in frames {
+                // 8-bit sources (JPEG, 8-bit PNG) skip the Float copy of the frame.
+                if info.format != .dicom {
+                    if scratch.bytes.count < count { scratch.bytes = [UInt8](repeating: 0, count: count) }
+                    let asBytes: Result<Bool, ImagingError> = scratch.bytes.withUnsafeMutableBufferPointer { buffer in
+                        do throws(ImagingError) {
+                            return .success(try reader.decodeFrame(frame, intoBytes: UnsafeMutableBufferPointer(rebasing: buffer[0..<count])))
+                        } catch { return .failure(error) }
+                    }
+                    if try asBytes.get() {
+                        scratch.bytes.withUnsafeBufferPointer { buffer in
+                            scratch.values.withUnsafeMutableBufferPointer { values in
+                                let out = UnsafeMutableBufferPointer(rebasing: values[0..<preprocessor.valueCount])
+                                preprocessor.process(
+                                    bytes: UnsafeBufferPointer(rebasing: buffer[0..<count]), rows: info.rows,
+                                    columns: info.columns, samples: info.decodedSamplesPerPixel, scratch: scratch, into: out)
+                                encodeStored(UnsafeBufferPointer(out), storage: preprocessor.settings.storage, into: &stored)
+                            }
+                        }
+                        continue
+                    }
+                }
+                PreprocessScratch.grow(&scratch.frame, to: count)
                 let decoded: Result<Void, ImagingError> = scratch.frame.withUnsafeMutableBufferPointer { buffer in
                     do throws(ImagingError) {
-                        let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<info.decodedFrameCount])
+                        let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
                         try reader.decodeFrame(frame, into: slice)
                     } catch { return .failure(error) }
                     return .success(())
@@ -73,7 +99,7 @@ struct FilePixelProvider: PixelProvider {
                 let windows = info.format == .dicom ? try reader.windows(forFrame: frame) : []
                 scratch.frame.withUnsafeMutableBufferPointer { buffer in
                     scratch.values.withUnsafeMutableBufferPointer { values in
-                        let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<info.decodedFrameCount])
+                        let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
                         let out = UnsafeMutableBufferPointer(rebasing: values[0..<preprocessor.valueCount])
                         let intensity = preprocessor.intensity(for: info, windows: windows, frame: UnsafeBufferPointer(slice))
                         preprocessor.process(

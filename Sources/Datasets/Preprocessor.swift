@@ -4,6 +4,7 @@ import Imaging
 /// page-fault in) a full-resolution frame per image.
 final class PreprocessScratch {
     var frame: [Float] = []
+    var bytes: [UInt8] = []
     var vertical: [Float] = []
     var resized: [Float] = []
     var values: [Float] = []
@@ -85,6 +86,28 @@ struct Preprocessor: Sendable {
                     UnsafeBufferPointer(frame), height: rows, width: columns, samples: samples, channels: keep,
                     rowTaps: rowTaps, columnTaps: columnTaps, scratch: mid, into: resized)
                 convertChannels(resized, from: keep, scale: scale, into: output)
+            }
+        }
+    }
+
+    /// Processes an 8-bit frame (rows × columns × samples, full scale 255) into `output`, without a
+    /// Float copy of the frame: the resize reads the bytes directly.
+    func process(
+        bytes frame: UnsafeBufferPointer<UInt8>, rows: Int, columns: Int, samples: Int, scratch: PreprocessScratch,
+        into output: UnsafeMutableBufferPointer<Float>
+    ) {
+        let keep = samples >= 3 ? 3 : 1
+        let size = settings.size
+        let rowTaps = scratch.taps(input: rows, output: size, method: settings.resize)
+        let columnTaps = scratch.taps(input: columns, output: size, method: settings.resize)
+        PreprocessScratch.grow(&scratch.vertical, to: size * columns * samples)
+        PreprocessScratch.grow(&scratch.resized, to: size * size * keep)
+        scratch.vertical.withUnsafeMutableBufferPointer { mid in
+            scratch.resized.withUnsafeMutableBufferPointer { resized in
+                Resampling.resize(
+                    bytes: frame, height: rows, width: columns, samples: samples, channels: keep, rowTaps: rowTaps,
+                    columnTaps: columnTaps, scratch: mid, into: resized)
+                convertChannels(resized, from: keep, scale: 1 / 255, into: output)
             }
         }
     }

@@ -77,7 +77,7 @@ enum Resampling {
 
     /// Resamples the first `channels` of `samples` interleaved samples per pixel of `source` (height ×
     /// width) to `rowTaps.first.count` × `columnTaps.first.count` × channels, interleaved, into `output`.
-    /// Columns are resampled first (whole rows at a time: contiguous, vectorisable multiply-adds over
+    /// Columns are resampled first (whole rows at a time: contiguous multiply-adds eight lanes wide over
     /// width × samples values), then each of the few output rows along its width. `scratch` holds
     /// outHeight × width × samples values.
     static func resize(
@@ -85,13 +85,46 @@ enum Resampling {
         rowTaps: AxisTaps, columnTaps: AxisTaps, scratch: UnsafeMutableBufferPointer<Float>,
         into output: UnsafeMutableBufferPointer<Float>
     ) {
-        let outWidth = columnTaps.first.count
-        let outHeight = rowTaps.first.count
         let rowLength = width * samples
-        precondition(source.count >= height * rowLength && scratch.count >= outHeight * rowLength)
-        precondition(output.count >= outHeight * outWidth * channels)
-        guard let src = source.baseAddress, let mid = scratch.baseAddress, let dst = output.baseAddress else { return }
-        // Vertical pass: outHeight × width × samples.
+        precondition(source.count >= height * rowLength)
+        guard let src = source.baseAddress else { return }
+        verticalPass(rowTaps: rowTaps, rowLength: rowLength, scratch: scratch) { row, i in
+            UnsafeRawPointer(src + row * rowLength + i).loadUnaligned(as: SIMD8<Float>.self)
+        } single: { row, i in
+            src[row * rowLength + i]
+        }
+        horizontalPass(width: width, samples: samples, channels: channels, rows: rowTaps.first.count, columnTaps: columnTaps, scratch: scratch, into: output)
+    }
+
+    /// The same for 8-bit samples (converted to Float as they are read, so no Float copy of the frame
+    /// is made).
+    static func resize(
+        bytes source: UnsafeBufferPointer<UInt8>, height: Int, width: Int, samples: Int, channels: Int,
+        rowTaps: AxisTaps, columnTaps: AxisTaps, scratch: UnsafeMutableBufferPointer<Float>,
+        into output: UnsafeMutableBufferPointer<Float>
+    ) {
+        let rowLength = width * samples
+        precondition(source.count >= height * rowLength)
+        guard let src = source.baseAddress else { return }
+        verticalPass(rowTaps: rowTaps, rowLength: rowLength, scratch: scratch) { row, i in
+            let eight = UnsafeRawPointer(src + row * rowLength + i).loadUnaligned(as: SIMD8<UInt8>.self)
+            return SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: eight))
+        } single: { row, i in
+            Float(src[row * rowLength + i])
+        }
+        horizontalPass(width: width, samples: samples, channels: channels, rows: rowTaps.first.count, columnTaps: columnTaps, scratch: scratch, into: output)
+    }
+
+    /// scratch[y] = Σ_k w[y,k] · source row (first[y] + k), for every output row y.
+    @inline(__always)
+    private static func verticalPass(
+        rowTaps: AxisTaps, rowLength: Int, scratch: UnsafeMutableBufferPointer<Float>,
+        load: (_ row: Int, _ index: Int) -> SIMD8<Float>, single: (_ row: Int, _ index: Int) -> Float
+    ) {
+        let outHeight = rowTaps.first.count
+        precondition(scratch.count >= outHeight * rowLength)
+        guard let mid = scratch.baseAddress else { return }
+        let vectorEnd = rowLength - rowLength % 8
         rowTaps.first.withUnsafeBufferPointer { firsts in
             rowTaps.weights.withUnsafeBufferPointer { weights in
                 let span = rowTaps.span
@@ -101,13 +134,33 @@ enum Resampling {
                     for k in 0..<span {
                         let w = weights[y * span + k]
                         if w == 0 { continue }
-                        let rowIn = src + (firsts[y] + k) * rowLength
-                        for i in 0..<rowLength { out[i] += w * rowIn[i] }
+                        let row = firsts[y] + k
+                        let wv = SIMD8<Float>(repeating: w)
+                        var i = 0
+                        while i < vectorEnd {
+                            let a = UnsafeRawPointer(out + i).loadUnaligned(as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(out + i).storeBytes(of: a + wv * load(row, i), as: SIMD8<Float>.self)
+                            i += 8
+                        }
+                        while i < rowLength {
+                            out[i] += w * single(row, i)
+                            i += 1
+                        }
                     }
                 }
             }
         }
-        // Horizontal pass: outHeight × outWidth × channels.
+    }
+
+    /// output[y, x, c] = Σ_k w[x,k] · scratch[y, first[x] + k, c].
+    private static func horizontalPass(
+        width: Int, samples: Int, channels: Int, rows outHeight: Int, columnTaps: AxisTaps,
+        scratch: UnsafeMutableBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>
+    ) {
+        let outWidth = columnTaps.first.count
+        let rowLength = width * samples
+        precondition(output.count >= outHeight * outWidth * channels)
+        guard let mid = scratch.baseAddress, let dst = output.baseAddress else { return }
         columnTaps.first.withUnsafeBufferPointer { firsts in
             columnTaps.weights.withUnsafeBufferPointer { weights in
                 let span = columnTaps.span

@@ -160,16 +160,31 @@ struct StoreFinisher {
                         else { continue }
                         n += Double(plane)
                         for c in 0..<channels {
-                            var s = 0.0
-                            var q = 0.0
                             let start = (r * channels + c) * plane
-                            for p in 0..<plane {
-                                let v = Double(StoredValues.value(bytes, index: start + p, storage: settings.storage))
-                                s += v
-                                q += v * v
+                            switch settings.storage {
+                            case .uint8:
+                                // Exact integer sums of v and v², scaled once.
+                                var s: UInt64 = 0
+                                var q: UInt64 = 0
+                                let values = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + start
+                                for p in 0..<plane {
+                                    let v = UInt64(values[p])
+                                    s &+= v
+                                    q &+= v &* v
+                                }
+                                sum[c] += Double(s) / 255
+                                squares[c] += Double(q) / (255 * 255)
+                            case .float32:
+                                var s = 0.0
+                                var q = 0.0
+                                for p in 0..<plane {
+                                    let v = Double(StoredValues.value(bytes, index: start + p, storage: .float32))
+                                    s += v
+                                    q += v * v
+                                }
+                                sum[c] += s
+                                squares[c] += q
                             }
-                            sum[c] += s
-                            squares[c] += q
                         }
                     }
                 }
@@ -182,7 +197,7 @@ struct StoreFinisher {
                 source: "default (no training samples)")
         }
         let mean = sum.map { $0 / n }
-        let std = zip(squares, mean).map { q, m in max((q / n - m * m).squareRoot(), 1e-6) }
+        let std = zip(squares, mean).map { q, m in max(max(q / n - m * m, 0).squareRoot(), 1e-6) }
         return Normalization(mean: mean, std: std, source: "train")
     }
 }

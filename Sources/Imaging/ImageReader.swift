@@ -66,6 +66,16 @@ public final class ImageReader {
         try decoder.decodeFrame(index, into: output)
     }
 
+    /// Decodes frame `index` as the 8-bit samples it holds, skipping the conversion to Float32, when
+    /// the image's decoded values are 8-bit unsigned integers (JPEG, 8-bit PNG): the same values
+    /// `decodeFrame(_:into:)` gives, as bytes. Returns false, writing nothing, for other images
+    /// (DICOM, 16-bit and low-bit PNG), which decode through the Float32 path only.
+    /// `output` holds exactly `info.decodedFrameCount` bytes.
+    public func decodeFrame(_ index: Int, intoBytes output: UnsafeMutableBufferPointer<UInt8>) throws(ImagingError) -> Bool {
+        precondition(output.count == info.decodedFrameCount, "output must hold one decoded frame")
+        return try decoder.decodeFrame(index, intoBytes: output)
+    }
+
     /// Decodes frame `index`: rows × columns × `info.decodedSamplesPerPixel` values, samples interleaved.
     public func decodeFrame(_ index: Int) throws(ImagingError) -> [Float] {
         var values = [Float](repeating: 0, count: info.decodedFrameCount)

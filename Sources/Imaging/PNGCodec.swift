@@ -130,15 +130,31 @@ final class PNGDecoder: ImageDecoder {
         precondition(output.count == info.decodedFrameCount, "output must hold one decoded frame")
         let count = info.decodedFrameCount * png.bytesPerSample
         if scratch.count != count { scratch = [UInt8](repeating: 0, count: count) }
-        let failure = bytes.withUnsafeBytes { source in
-            scratch.withUnsafeMutableBytes { destination in
-                PNGCodec.decode(source, maxDimension: options.maxDimension, into: destination)
-            }
+        let decoded: Result<Void, ImagingError> = scratch.withUnsafeMutableBytes { destination in
+            do throws(ImagingError) { try decode(into: destination) } catch { return .failure(error) }
+            return .success(())
         }
-        if let failure { throw ImagingError(path: path, Self.reason(failure)) }
+        try decoded.get()
         scratch.withUnsafeBytes { raw in
             widenToFloat(raw, bytesPerSample: png.bytesPerSample, into: output)
         }
+    }
+
+    /// 8-bit PNGs (8 bits per sample as stored, or palette expanded to 8-bit RGB) decode straight into
+    /// bytes; 16-bit and low-bit gray (which is rescaled to 0–255) do not.
+    func decodeFrame(_ index: Int, intoBytes output: UnsafeMutableBufferPointer<UInt8>) throws(ImagingError) -> Bool {
+        guard index == 0 else { throw ImagingError(path: path, .frameOutOfRange(index: index, frames: 1)) }
+        guard png.bytesPerSample == 1, png.bitDepth == 8 else { return false }
+        try decode(into: UnsafeMutableRawBufferPointer(output))
+        return true
+    }
+
+    /// The one call of the libpng decode for this file.
+    private func decode(into destination: UnsafeMutableRawBufferPointer) throws(ImagingError) {
+        let failure = bytes.withUnsafeBytes { source in
+            PNGCodec.decode(source, maxDimension: options.maxDimension, into: destination)
+        }
+        if let failure { throw ImagingError(path: path, Self.reason(failure)) }
     }
 
     func windows(forFrame index: Int) -> [VOIWindow] { [] }

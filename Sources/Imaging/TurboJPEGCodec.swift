@@ -132,15 +132,28 @@ final class JPEGDecoder: ImageDecoder {
         guard index == 0 else { throw ImagingError(path: path, .frameOutOfRange(index: index, frames: 1)) }
         precondition(output.count == info.decodedFrameCount, "output must hold one decoded frame")
         if scratch.count != info.decodedFrameCount { scratch = [UInt8](repeating: 0, count: info.decodedFrameCount) }
+        let decoded: Result<Void, ImagingError> = scratch.withUnsafeMutableBufferPointer { destination in
+            do throws(ImagingError) { try decode(into: destination) } catch { return .failure(error) }
+            return .success(())
+        }
+        try decoded.get()
+        scratch.withUnsafeBytes { raw in widenToFloat(raw, bytesPerSample: 1, into: output) }
+    }
+
+    func decodeFrame(_ index: Int, intoBytes output: UnsafeMutableBufferPointer<UInt8>) throws(ImagingError) -> Bool {
+        guard index == 0 else { throw ImagingError(path: path, .frameOutOfRange(index: index, frames: 1)) }
+        try decode(into: output)
+        return true
+    }
+
+    /// The one call of the TurboJPEG decode for this file.
+    private func decode(into destination: UnsafeMutableBufferPointer<UInt8>) throws(ImagingError) {
         let failure = bytes.withUnsafeBytes { source in
-            scratch.withUnsafeMutableBytes { destination in
-                codec.decode(
-                    source, width: info.columns, height: info.rows, channels: info.decodedSamplesPerPixel,
-                    acceptWarnings: options.acceptWarnings, into: destination)
-            }
+            codec.decode(
+                source, width: info.columns, height: info.rows, channels: info.decodedSamplesPerPixel,
+                acceptWarnings: options.acceptWarnings, into: UnsafeMutableRawBufferPointer(destination))
         }
         if let failure { throw ImagingError(path: path, .corruptData(failure)) }
-        scratch.withUnsafeBytes { raw in widenToFloat(raw, bytesPerSample: 1, into: output) }
     }
 
     func windows(forFrame index: Int) -> [VOIWindow] { [] }

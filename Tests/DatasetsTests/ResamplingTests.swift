@@ -50,3 +50,47 @@ import Testing
         #expect(abs(meanIn - meanOut) < 1e-4)
     }
 }
+
+@Suite struct ResamplingBytesTests {
+    @Test(arguments: [(37, 53, 3, 4, 8), (64, 64, 4, 3, 16), (9, 7, 1, 1, 20)])
+    func bytesAndFloatsResampleAlike(height: Int, width: Int, samples: Int, channels: Int, size: Int) {
+        var generator = SeededGenerator(seed: UInt64(height * width))
+        let bytes = (0..<(height * width * samples)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let floats = bytes.map(Float.init)
+        let rows = Resampling.taps(input: height, output: size, method: .auto)
+        let columns = Resampling.taps(input: width, output: size, method: .auto)
+        var scratch = [Float](repeating: 0, count: size * width * samples)
+        var a = [Float](repeating: 0, count: size * size * channels)
+        var b = a
+        bytes.withUnsafeBufferPointer { source in
+            scratch.withUnsafeMutableBufferPointer { mid in
+                a.withUnsafeMutableBufferPointer { out in
+                    Resampling.resize(bytes: source, height: height, width: width, samples: samples, channels: channels, rowTaps: rows, columnTaps: columns, scratch: mid, into: out)
+                }
+            }
+        }
+        floats.withUnsafeBufferPointer { source in
+            scratch.withUnsafeMutableBufferPointer { mid in
+                b.withUnsafeMutableBufferPointer { out in
+                    Resampling.resize(source, height: height, width: width, samples: samples, channels: channels, rowTaps: rows, columnTaps: columns, scratch: mid, into: out)
+                }
+            }
+        }
+        #expect(a == b)
+        // And against a direct double-precision sum of the separable weights.
+        for y in [0, size - 1] {
+            for x in [0, size / 2] {
+                for c in 0..<channels {
+                    var expected = 0.0
+                    for ky in 0..<rows.span {
+                        for kx in 0..<columns.span {
+                            let w = Double(rows.weights[y * rows.span + ky]) * Double(columns.weights[x * columns.span + kx])
+                            expected += w * Double(bytes[((rows.first[y] + ky) * width + columns.first[x] + kx) * samples + c])
+                        }
+                    }
+                    #expect(abs(Double(a[(y * size + x) * channels + c]) - expected) < 1e-3)
+                }
+            }
+        }
+    }
+}
