@@ -29,6 +29,7 @@ demo: deps
 bench: deps
 	$(SWIFT) build -c release --product medsilo-bench
 	.build/release/medsilo-bench decode
+	.build/release/medsilo-bench ingest
 
 # make fuzz [FUZZ_TARGET=dicom|png|jpeg|all] [FUZZ_SECONDS=60]
 fuzz: deps

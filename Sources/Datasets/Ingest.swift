@@ -28,6 +28,9 @@ public enum Ingest {
         guard !manifest.samples.isEmpty else {
             throw DatasetError(path: manifest.root, .empty("the \(manifest.layout) layout found no samples"))
         }
+        if options.strict, let first = manifest.rejected.first {
+            throw DatasetError(path: first.path, .strictFailure(first.reason + " (\(manifest.rejected.count) refused in all)"))
+        }
         let fingerprint = Fingerprint.compute(manifest: manifest, options: options)
         if !options.force, let existing = try? DatasetStore.readMetadata(storePath),
             existing.fingerprint == fingerprint

@@ -77,25 +77,26 @@ struct IngestCommand: ParsableCommand {
             keyFile: keyFile, sourcePaths: sourcePaths, force: force, chunkSize: chunkSize)
         Interrupt.install()
         let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1, label: "ingest")
-        do {
+        let outcome: Result<IngestReport, DatasetError>
+        do throws(DatasetError) {
             let manifest = try LayoutSelection.manifest(source: source, kind: layout, options: columns.layoutOptions())
             if !json {
                 for note in manifest.notes { print(note) }
                 if !manifest.rejected.isEmpty { print("\(manifest.rejected.count) manifest rows or files refused (see failures.csv)") }
             }
-            let report = try Ingest.run(
-                manifest, to: out, options: options,
-                progress: { bar.update(done: $0.done, total: $0.total, failed: $0.failed, doneThisRun: $0.doneThisRun) },
-                shouldStop: { Interrupt.requested })
-            bar.finish()
-            if json {
-                print(Output.jsonLine(report))
-            } else {
-                printSummary(report)
-            }
-            if strict && !report.rejected.isEmpty { throw ExitCode(1) }
-        } catch let error as DatasetError {
-            bar.finish()
+            outcome = .success(
+                try Ingest.run(
+                    manifest, to: out, options: options,
+                    progress: { bar.update(done: $0.done, total: $0.total, failed: $0.failed, doneThisRun: $0.doneThisRun) },
+                    shouldStop: { Interrupt.requested }))
+        } catch {
+            outcome = .failure(error)
+        }
+        bar.finish()
+        switch outcome {
+        case .success(let report):
+            if json { print(Output.jsonLine(report)) } else { printSummary(report) }
+        case .failure(let error):
             Output.error(error.description)
             throw ExitCode(error.reason == .interrupted ? 130 : 1)
         }

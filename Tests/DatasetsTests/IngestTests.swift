@@ -197,3 +197,18 @@ import TestSupport
         #expect(throws: DatasetError.self) { try DatasetStore(path: directory.file("nowhere")) }
     }
 }
+
+@Suite struct StrictRefusalTests {
+    @Test func strictModeRefusesARefusedManifestRowBeforeWriting() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.file("src")
+        try IngestTests.csvDataset(root, extraRows: "img/missing.png,class0,PATIENT-1,siteA\n")
+        let manifest = try LayoutSelection.manifest(source: root, kind: .csv, options: LayoutOptions())
+        #expect(manifest.rejected.count == 1)
+        #expect(throws: DatasetError.self) { try DatasetFixtures.ingest(manifest, to: directory.file("store"), strict: true) }
+        #expect(!FileManager.default.fileExists(atPath: directory.file("store")))
+        #expect(!FileManager.default.fileExists(atPath: directory.file("store.partial")))
+        // Without --strict the row is reported and the rest ingested.
+        #expect(try DatasetFixtures.ingest(manifest, to: directory.file("store")).samples == 24)
+    }
+}
