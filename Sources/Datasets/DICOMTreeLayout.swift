@@ -48,8 +48,8 @@ public struct DICOMTreeLayout: DatasetLayout {
             labelsByKey[key, default: []].formUnion(names)
             if lineOfKey[key] == nil { lineOfKey[key] = row.line }
         }
-        let multiLabel = labelsByKey.values.contains { $0.count > 1 } && options.labelSeparator != "\u{0}"
-            && table.rows.contains { $0.fields[labelColumn].contains(options.labelSeparator) }
+        // Multi-label when a field lists several labels; otherwise rows of one key must agree.
+        let multiLabel = table.rows.contains { $0.fields[labelColumn].contains(options.labelSeparator) }
         let classValues = orderedClasses(labelsByKey.values.joined())
         let classes = classValues.map { classNames[$0] ?? $0 }
         let classIndex = Dictionary(uniqueKeysWithValues: classValues.enumerated().map { ($1, $0) })

@@ -31,6 +31,7 @@ public enum Ingest {
         if options.strict, let first = manifest.rejected.first {
             throw DatasetError(path: first.path, .strictFailure(first.reason + " (\(manifest.rejected.count) refused in all)"))
         }
+        try checkReplaceable(storePath)
         let fingerprint = Fingerprint.compute(manifest: manifest, options: options)
         if !options.force, let existing = try? DatasetStore.readMetadata(storePath),
             existing.fingerprint == fingerprint
@@ -170,6 +171,21 @@ public enum Ingest {
             paths.append(path)
         }
         return FilePixelProvider(root: manifest.root, paths: paths, preprocessor: preprocessor)
+    }
+
+    /// An existing `--out` is replaced only when it is a MedSilo store (any version) or an empty folder:
+    /// pointing `--out` at another folder by mistake must not delete it.
+    private static func checkReplaceable(_ storePath: String) throws(DatasetError) {
+        guard FileAccess.exists(storePath) else { return }
+        if FileAccess.isDirectory(storePath), (try? FolderListing.entries(storePath))?.isEmpty == true { return }
+        let metadata = FileAccess.join(storePath, "store.json")
+        if let bytes = try? FileAccess.read(metadata),
+            String(decoding: bytes, as: UTF8.self).contains("\"\(StoreMetadata.formatName)\"")
+        {
+            return
+        }
+        throw DatasetError(
+            path: storePath, .invalidOptions("exists and is not a MedSilo store; refusing to replace it (choose another --out)"))
     }
 
     /// The user's key, or a random one kept in the partial folder (owner-only) until the store is done.

@@ -71,6 +71,15 @@ public enum LayoutSelection {
             return (.csv, "a CSV manifest present")
         }
         let folders = names.filter { FileAccess.isDirectory(FileAccess.join(source, $0)) }
+        let withManifests = folders.filter { FileAccess.isRegularFile(FileAccess.join(FileAccess.join(source, $0), "labels.csv")) }
+        if !withManifests.isEmpty {
+            // A folder of datasets (such as `medsilo synth` output), not of classes.
+            throw DatasetError(
+                path: source,
+                .layout(
+                    "the sub-folders \(withManifests.joined(separator: ", ")) each hold a labels.csv: ingest one of them "
+                        + "(or give --layout imagefolder to take the sub-folders as classes)"))
+        }
         if !folders.isEmpty && folders.count == names.count {
             return (.imagefolder, "only sub-folders at the top, taken as classes")
         }

@@ -211,4 +211,18 @@ import TestSupport
         // Without --strict the row is reported and the rest ingested.
         #expect(try DatasetFixtures.ingest(manifest, to: directory.file("store")).samples == 24)
     }
+
+    @Test func anOutFolderThatIsNotAStoreIsNeverReplaced() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.file("src")
+        try IngestTests.csvDataset(root)
+        let precious = directory.file("thesis")
+        try DatasetFixtures.text(precious + "/chapter1.tex", "do not delete")
+        let manifest = try LayoutSelection.manifest(source: root, kind: .csv, options: LayoutOptions())
+        #expect(throws: DatasetError.self) { try DatasetFixtures.ingest(manifest, to: precious) }
+        #expect(FileManager.default.fileExists(atPath: precious + "/chapter1.tex"))
+        // An empty folder is fine.
+        try FileManager.default.createDirectory(atPath: directory.file("empty"), withIntermediateDirectories: true)
+        #expect(try DatasetFixtures.ingest(manifest, to: directory.file("empty")).samples == 24)
+    }
 }

@@ -219,5 +219,17 @@ import TestSupport
         #expect(throws: DatasetError.self) {
             try LayoutSelection.manifest(source: directory.path, kind: .auto, options: LayoutOptions())
         }
+        // A folder of datasets (each with its labels.csv) is not taken as classes.
+        let suite = TemporaryDirectory()
+        for task in ["ct", "derm"] {
+            try DatasetFixtures.grayPNG(suite.file("\(task)/a.png"), value: 1)
+            try DatasetFixtures.text(suite.file("\(task)/labels.csv"), "path,label\na.png,x\n")
+        }
+        do {
+            _ = try LayoutSelection.manifest(source: suite.path, kind: .auto, options: LayoutOptions())
+            Issue.record("a folder of datasets was accepted")
+        } catch {
+            #expect(error.reason.description.contains("each hold a labels.csv"))
+        }
     }
 }
