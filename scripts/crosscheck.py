@@ -40,7 +40,9 @@ centres; Pillow's BOX filter is not exact area and is not used); then BT.601 lum
 Inputs: an imagefolder of PNG (8-bit gray/RGB/RGBA, 16-bit gray) and JPEG (4:4:4, 4:2:0, gray) at
 sizes 16/48/128, area/bilinear/auto, 1/3 channels, float32/uint8; CT-like DICOM (rescale, one or two
 windows, MONOCHROME1, none) at 32; MedMNIST .npz (compressed and stored) at 28 (exact) and 14 (2x2
-means). Tolerances: float32 1e-5 absolute
+means); a CSV manifest with MRN-like patient IDs (no patient in two splits, given splits kept, pseudonyms
+= 'p' + HMAC-SHA256(key, id)[:20 hex] with --key-file, no raw ID in the bytes of any store file, also
+when a manifest row's file is missing or a file does not decode). Tolerances: float32 1e-5 absolute
 (values in [0, 1]); uint8 exact, either neighbour only at a .5 tie of the float64 reference.
 
 Usage: python3 scripts/crosscheck.py --medsilo .build/debug/medsilo [--venv DIR] [--keep DIR]
@@ -1045,10 +1047,134 @@ def st_medmnist(root: Path):
                              f"{ties} exact .5 ties rounded down" if ties and what != "pixels == arrays" else "")
 
 
+# -- 4. Splits and privacy on a CSV manifest ----------------------------------------------------------
+
+
+def st_write_manifest(root: Path, with_failures: bool):
+    """Images under paths that carry realistic-looking patient IDs; returns manifest rows (dicts)."""
+    rng = np.random.default_rng(99)
+    rows = []
+    for p in range(12):
+        pid = f"MRN-00{12340 + p}"
+        given = {3: "test", 7: "val"}.get(p, "")
+        for v in range(1 + p % 4):
+            style = (p + v) % 3
+            rel = (f"{pid}/study{v}/view.png" if style == 0 else f"scans/{pid}_cxr{v}.png" if style == 1
+                   else f"scans/img_{p:02d}_{v}.png")
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray((255 * st_pattern(rng, 20 + v, 24)[..., 0]).astype(np.uint8)).save(root / rel)
+            rows.append({"path": rel, "label": ("normal", "pneumonia")[(p + v) % 2], "patient": pid,
+                         "site": ("Hospital A", "Hospital B")[p % 2], "split": given if v == 0 or p == 7 else ""})
+    if with_failures:  # a manifest row whose file is missing, and a file that does not decode
+        rows.append({"path": "MRN-0012399/study0/view.png", "label": "normal", "patient": "MRN-0012399",
+                     "site": "Hospital A", "split": ""})
+        (root / "MRN-0012398").mkdir(parents=True, exist_ok=True)
+        (root / "MRN-0012398" / "view.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+        rows.append({"path": "MRN-0012398/view.png", "label": "pneumonia", "patient": "MRN-0012398",
+                     "site": "Hospital B", "split": ""})
+    with open(root / "labels.csv", "w") as f:
+        f.write("path,label,patient,site,split\n")
+        f.writelines(",".join(r[k] for k in ("path", "label", "patient", "site", "split")) + "\n" for r in rows)
+    return rows
+
+
+def st_leaks(store: Path, ids):
+    """[(raw ID, where)] for every raw identifier found in the bytes of any file of the store."""
+    found = []
+    for path in sorted(p for p in store.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        for pid in ids:
+            at = data.find(pid.encode())
+            if at >= 0:
+                line = data[data.rfind(b"\n", 0, at) + 1:data.find(b"\n", at) % (len(data) + 1)][:160]
+                found.append((pid, f"{path.name}: {line.decode(errors='replace')!r}"))
+    return found
+
+
+def st_csv_manifest(root: Path):
+    import hmac
+    import re
+    yield "store: CSV manifest with patient IDs (splits by patient, pseudonyms, no raw IDs in the store)"
+    for with_failures in (False, True):
+        name = "csv-failures" if with_failures else "csv-keyed"
+        src = root / f"{name}-src"
+        src.mkdir(parents=True, exist_ok=True)
+        rows = st_write_manifest(src, with_failures)
+        ids = sorted({r["patient"] for r in rows})
+        key = bytes(range(7, 39))  # 32-byte user key: pseudonyms can be recomputed here
+        (root / "key.bin").write_bytes(key)
+        out = root / name
+        options = ["--layout", "csv", "--size", 16, "--seed", 5]
+        options += [] if with_failures else ["--key-file", root / "key.bin"]
+        report, error = st_ingest(src, out, *options)
+        if error:
+            yield st_row(name, "ingest", [error])
+            continue
+        store, problems = st_read(out)
+        meta, rec, table = store["meta"], store["rec"], store["csv"]
+        good = [r for r in rows if (src / r["path"]).is_file() and "MRN-0012398" not in r["path"]]
+        good_ids = {r["patient"] for r in good}
+        if meta["count"] != len(good) or meta["patients"] != len(good_ids) or meta["splitPolicy"]["conflictingPatients"]:
+            problems.append(f"count {meta['count']}, patients {meta['patients']}, conflicts "
+                            f"{meta['splitPolicy']['conflictingPatients']}; expected {len(good)}, {len(good_ids)}, 0")
+        if with_failures and (meta["failed"], meta["rejected"]) != (1, 1):
+            problems.append(f"failed {meta['failed']}, rejected {meta['rejected']}; expected 1 and 1")
+        bad_form = [p for p in store["patients"] if not re.fullmatch(r"p[0-9a-f]{20}", p)]
+        if bad_form:
+            problems.append(f"pseudonyms not p + 20 hex digits: {bad_form[:3]}")
+        yield st_row(name, "store structure", problems, shape="x".join(map(str, meta["shape"])))
+
+        # Match every stored row to its manifest row: source = manifest path with the raw ID replaced
+        # by the row's pseudonym (as a whole path component or name part), same label, site, sha256.
+        notes, alias = [], {}
+        by_hash = {hashlib.sha256((src / r["path"]).read_bytes()).hexdigest(): r for r in good}
+        for i, row in enumerate(table):
+            pseudo = row["patient"]
+            r = by_hash.get(row["sha256"])  # every fixture image is distinct (noise), so its hash names it
+            if r is None:
+                notes.append(f"row {i}: sha256 {row['sha256'][:12]}... is no manifest file's")
+                continue
+            alias.setdefault(r["patient"], set()).add(pseudo)
+            want = (r["path"].replace(r["patient"], pseudo), r["label"], r["site"])
+            if (row["source"], row["labels"], row["site"]) != want:
+                notes.append(f"row {i}: source/labels/site {(row['source'], row['labels'], row['site'])}, expected {want}")
+        many = {k: v for k, v in alias.items() if len(v) != 1}
+        if many or len({next(iter(v)) for v in alias.values()}) != len(alias):
+            notes.append(f"raw ID <-> pseudonym is not one-to-one: {many}")
+        if not with_failures:
+            wrong = [pid for pid, ps in alias.items()
+                     if ps != {"p" + hmac.new(key, pid.encode(), "sha256").hexdigest()[:20]}]
+            if wrong:
+                notes.append(f"pseudonym != 'p' + HMAC-SHA256(key, id)[:20 hex] for {wrong[:3]}")
+        yield st_row(name, "rows <-> manifest, pseudonyms", notes)
+
+        # Splits: a pseudonym (patient) in one split only; given splits kept and followed by the patient.
+        notes = []
+        for index in np.unique(rec["patient"]):
+            splits = set(rec["split"][rec["patient"] == index].tolist())
+            if index == 0xFFFFFFFF or len(splits) > 1:
+                notes.append(f"patient index {index} in splits {sorted(SPLIT_NAMES[s] for s in splits)}")
+        for pid, want in (("MRN-0012343", "test"), ("MRN-0012347", "val")):
+            got = {row["split"] for row in table if row["patient"] in alias.get(pid, ())}
+            if got != {want}:
+                notes.append(f"{pid} has source split {want}; its rows are in {sorted(got)}")
+        used = sorted({row["split"] for row in table})
+        yield st_row(name, "no patient in two splits", notes, aside=f"splits used: {', '.join(used)}")
+
+        # Privacy: no raw identifier in the bytes of any file of the store; no key or journal left.
+        leaks = st_leaks(out, ids)
+        notes = [f"raw ID {pid} found in {f}" for pid, f in leaks]
+        left = [n for n in ("pseudonym.key", "journal.txt", "fingerprint") if (out / n).exists()]
+        if left:
+            notes.append(f"left in the store: {left}")
+        files = sorted(p.name for p in out.iterdir())
+        yield st_row(name, "raw IDs in no store file", notes, aside=f"searched {', '.join(files)}")
+
+
 def store_section(root: Path):
     """Title strings and result rows of the dataset-store checks."""
-    sections = (st_image_folder, st_dicom_folder, st_medmnist)
-    for section, sub in zip(sections, ("imagefolder", "dicom", "medmnist")):
+    sections = (st_image_folder, st_dicom_folder, st_medmnist, st_csv_manifest)
+    for section, sub in zip(sections, ("imagefolder", "dicom", "medmnist", "csv")):
         try:
             yield from section(root / sub)
         except Exception as exc:  # a crash in the reference is a failed check, not a crash of the script
