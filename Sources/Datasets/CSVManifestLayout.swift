@@ -48,7 +48,7 @@ public struct CSVManifestLayout: DatasetLayout {
         let splitIndex = table.column(options.splitColumn)
         var notes: [String] = []
         var rejected: [IngestFailure] = table.badRows.map {
-            IngestFailure(path: "\(manifestPath):\($0.line)", reason: $0.reason)
+            IngestFailure.row("\(manifestPath):\($0.line)", $0.reason)
         }
 
         // Labels: one-hot columns or a name column.
@@ -82,26 +82,28 @@ public struct CSVManifestLayout: DatasetLayout {
         for (rowNumber, row) in table.rows.enumerated() {
             let location = "\(manifestPath):\(row.line)"
             let rawPath = pathTransform(row.fields[pathIndex].trimmingSpaces)
+            let rowPatient = patientIndex.map { row.fields[$0].trimmingSpaces } ?? ""
             let resolved: String
             switch guardian.resolve(rawPath, from: manifestFolder) {
             case .success(let path): resolved = path
             case .failure(let error):
-                rejected.append(IngestFailure(path: location, reason: "\(rawPath): \(error.reason)"))
+                rejected.append(.row(location, error.reason.description, file: rawPath, identifiers: [rowPatient]))
                 continue
             }
             guard FileAccess.isRegularFile(resolved) else {
-                rejected.append(IngestFailure(path: location, reason: "\(rawPath): not a file"))
+                rejected.append(.row(location, "not a file", file: rawPath, identifiers: [rowPatient]))
                 continue
             }
             let names = rowLabels[rowNumber]
             if names.isEmpty && !multiLabel {
-                rejected.append(IngestFailure(path: location, reason: "empty label"))
+                rejected.append(.row(location, "empty label", file: rawPath, identifiers: [rowPatient]))
                 continue
             }
             var split: Split?
             if let splitIndex, !row.fields[splitIndex].trimmingSpaces.isEmpty {
                 guard let value = Split(manifestValue: row.fields[splitIndex]) else {
-                    rejected.append(IngestFailure(path: location, reason: "unknown split '\(row.fields[splitIndex])'"))
+                    rejected.append(
+                        .row(location, "unknown split '\(row.fields[splitIndex])'", file: rawPath, identifiers: [rowPatient]))
                     continue
                 }
                 split = value

@@ -45,15 +45,17 @@ public struct CheXpertPreset: DatasetLayout {
             var columns: [(Int, Int)] = []
             for observation in Self.observations { columns.append((try table.requireColumn(observation), classIndex[observation]!)) }
             let view = table.column("Frontal/Lateral")
-            manifest.rejected += table.badRows.map { IngestFailure(path: "\(file):\($0.line)", reason: $0.reason) }
+            manifest.rejected += table.badRows.map { IngestFailure.row("\(file):\($0.line)", $0.reason) }
             for row in table.rows {
                 if options.frontalOnly, let view, row.fields[view].trimmingSpaces != "Frontal" {
                     frontalSkipped += 1
                     continue
                 }
                 let listed = row.fields[pathColumn].trimmingSpaces
+                let patient = listed.split(separator: "/").first { $0.hasPrefix("patient") }.map(String.init)
                 guard let resolved = resolve(listed, root: root, releaseFolder: releaseFolder, guardian: guardian) else {
-                    manifest.rejected.append(IngestFailure(path: "\(file):\(row.line)", reason: "\(listed): no such file inside the root"))
+                    manifest.rejected.append(
+                        .row("\(file):\(row.line)", "no such file inside the root", file: listed, identifiers: patient.map { [$0] } ?? []))
                     continue
                 }
                 var labels: [Int] = []
@@ -65,7 +67,6 @@ public struct CheXpertPreset: DatasetLayout {
                         if options.uncertainPolicy == .ones { labels.append(index) }
                     }
                 }
-                let patient = listed.split(separator: "/").first { $0.hasPrefix("patient") }.map(String.init)
                 manifest.samples.append(
                     SourceSample(origin: .file(guardian.relative(resolved)), labels: labels.sorted(), patient: patient, split: split))
             }

@@ -33,7 +33,7 @@ public struct DICOMTreeLayout: DatasetLayout {
         let table = try CSVTable(path: manifestPath)
         let keyColumn = try table.requireColumn(options.keyColumn ?? options.dicomKey.rawValue)
         let labelColumn = try table.requireColumn(options.labelColumn)
-        var rejected = table.badRows.map { IngestFailure(path: "\(manifestPath):\($0.line)", reason: $0.reason) }
+        var rejected = table.badRows.map { IngestFailure.row("\(manifestPath):\($0.line)", $0.reason) }
 
         var labelsByKey: [String: Set<String>] = [:]
         var lineOfKey: [String: Int] = [:]
@@ -42,7 +42,7 @@ public struct DICOMTreeLayout: DatasetLayout {
             let names = row.fields[labelColumn].split(separator: options.labelSeparator).map { String($0).trimmingSpaces }
                 .filter { !$0.isEmpty }
             guard !key.isEmpty else {
-                rejected.append(IngestFailure(path: "\(manifestPath):\(row.line)", reason: "empty key"))
+                rejected.append(.row("\(manifestPath):\(row.line)", "empty key"))
                 continue
             }
             labelsByKey[key, default: []].formUnion(names)
@@ -91,25 +91,30 @@ public struct DICOMTreeLayout: DatasetLayout {
         var unlabelled = 0
         for (file, header) in zip(files, headers) {
             let relative = guardian.relative(file)
+            func refuse(_ reason: String) {
+                var failure = IngestFailure(path: relative, reason: reason)
+                failure.identifiers = [header.patient, header.key].compactMap { $0 }
+                rejected.append(failure)
+            }
             if case .failure(let error) = guardian.resolve(relative) {
-                rejected.append(IngestFailure(path: relative, reason: error.reason.description))
+                refuse(error.reason.description)
                 continue
             }
             if let error = header.error {
-                rejected.append(IngestFailure(path: relative, reason: error))
+                refuse(error)
                 continue
             }
             guard let key = header.key, !key.isEmpty else {
-                rejected.append(IngestFailure(path: relative, reason: "no \(keyAttribute.rawValue) in the file"))
+                refuse("no \(keyAttribute.rawValue) in the file")
                 continue
             }
             guard let names = labelsByKey[key] else {
                 unlabelled += 1
-                rejected.append(IngestFailure(path: relative, reason: "no labels row for its \(keyAttribute.rawValue)"))
+                refuse("no labels row for its \(keyAttribute.rawValue)")
                 continue
             }
             if !multiLabel && names.count != 1 {
-                rejected.append(IngestFailure(path: relative, reason: "labels rows disagree: \(names.sorted().joined(separator: ", "))"))
+                refuse("labels rows disagree: \(names.sorted().joined(separator: ", "))")
                 continue
             }
             used.insert(key)
@@ -121,7 +126,7 @@ public struct DICOMTreeLayout: DatasetLayout {
         }
         let orphanRows = labelsByKey.keys.filter { !used.contains($0) }
         for key in orphanRows.sorted(by: { (lineOfKey[$0] ?? 0) < (lineOfKey[$1] ?? 0) }) {
-            rejected.append(IngestFailure(path: "\(FileAccess.baseName(manifestPath)):\(lineOfKey[key] ?? 0)", reason: "no DICOM file with this \(keyAttribute.rawValue)"))
+            rejected.append(.row("\(FileAccess.baseName(manifestPath)):\(lineOfKey[key] ?? 0)", "no DICOM file with this \(keyAttribute.rawValue)"))
         }
         manifest.rejected = rejected
         manifest.notes.append(

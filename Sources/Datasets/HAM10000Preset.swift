@@ -25,21 +25,21 @@ public struct HAM10000Preset: DatasetLayout {
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         var manifest = SourceManifest(
             root: root, layout: name, classes: classes, multiLabel: false, inputs: [metadataPath], grouping: "lesion")
-        manifest.rejected = table.badRows.map { IngestFailure(path: "\(metadataPath):\($0.line)", reason: $0.reason) }
+        manifest.rejected = table.badRows.map { IngestFailure.row("\(metadataPath):\($0.line)", $0.reason) }
         var seen = Set<String>()
         for row in table.rows {
             let id = row.fields[image].trimmingSpaces
             let location = "\(file):\(row.line)"
             guard seen.insert(id.lowercased()).inserted else {
-                manifest.rejected.append(IngestFailure(path: location, reason: "image \(id) listed twice"))
+                manifest.rejected.append(IngestFailure.row(location, "image \(id) listed twice"))
                 continue
             }
             guard let path = images.byStem[id.lowercased()] else {
-                manifest.rejected.append(IngestFailure(path: location, reason: "no image file for \(id)"))
+                manifest.rejected.append(IngestFailure.row(location, "no image file for \(id)"))
                 continue
             }
             guard let label = classIndex[row.fields[dx].trimmingSpaces] else {
-                manifest.rejected.append(IngestFailure(path: location, reason: "empty dx"))
+                manifest.rejected.append(IngestFailure.row(location, "empty dx"))
                 continue
             }
             let lesionID = row.fields[lesion].trimmingSpaces

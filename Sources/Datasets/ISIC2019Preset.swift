@@ -30,17 +30,17 @@ public struct ISIC2019Preset: DatasetLayout {
         let images = try ImageIndex(root: root, extensions: ["jpg", "jpeg", "png"])
         var manifest = SourceManifest(
             root: root, layout: name, classes: used.map(\.element), multiLabel: false, inputs: inputs, grouping: "lesion")
-        manifest.rejected = truth.badRows.map { IngestFailure(path: "\(truthPath):\($0.line)", reason: $0.reason) }
+        manifest.rejected = truth.badRows.map { IngestFailure.row("\(truthPath):\($0.line)", $0.reason) }
         for row in truth.rows {
             let id = row.fields[image].trimmingSpaces
             let location = "ISIC_2019_Training_GroundTruth.csv:\(row.line)"
             let hot = used.enumerated().filter { isOne(row.fields[$0.element.offset]) }.map(\.offset)
             guard hot.count == 1 else {
-                manifest.rejected.append(IngestFailure(path: location, reason: "\(hot.count) classes marked for \(id)"))
+                manifest.rejected.append(IngestFailure.row(location, "\(hot.count) classes marked for \(id)"))
                 continue
             }
             guard let path = images.byStem[id.lowercased()] else {
-                manifest.rejected.append(IngestFailure(path: location, reason: "no image file for \(id)"))
+                manifest.rejected.append(IngestFailure.row(location, "no image file for \(id)"))
                 continue
             }
             manifest.samples.append(SourceSample(origin: .file(path), labels: hot, patient: lesionOf[id]))

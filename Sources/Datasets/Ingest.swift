@@ -36,7 +36,7 @@ public enum Ingest {
         if !options.force, let existing = try? DatasetStore.readMetadata(storePath),
             existing.fingerprint == fingerprint
         {
-            return report(existing, store: storePath, reused: true, resumed: 0, failures: [], manifest: manifest,
+            return report(existing, store: storePath, reused: true, resumed: 0, failures: [], refused: [], manifest: manifest,
                           seconds: (clock.now - started).seconds, rate: 0)
         }
 
@@ -126,14 +126,17 @@ public enum Ingest {
         let flushSeconds = (clock.now - flushStart).seconds
         let finishStart = clock.now
 
-        let (finished, failures) = try StoreFinisher(
+        let (finished, written) = try StoreFinisher(
             manifest: manifest, options: options, fingerprint: fingerprint, partial: partial, splits: splits,
             conflicts: conflicts, entries: entries, rowCount: rowCount, pseudonymizer: pseudonymizer
         ).finish()
         try commit(partial: partial, to: storePath)
         let finishSeconds = (clock.now - finishStart).seconds
+        let failures = Array(written.prefix(written.count - manifest.rejected.count))
+        let refused = Array(written.suffix(manifest.rejected.count))
         return report(
-            finished, store: storePath, reused: false, resumed: resumedSamples, failures: failures, manifest: manifest,
+            finished, store: storePath, reused: false, resumed: resumedSamples, failures: failures, refused: refused,
+            manifest: manifest,
             seconds: (clock.now - started).seconds,
             rate: decodeSeconds > 0 ? Double(doneThisRun) / decodeSeconds : 0,
             phases: ["decode": decodeSeconds, "flush": flushSeconds, "finish": finishSeconds])
@@ -217,12 +220,12 @@ public enum Ingest {
 
     private static func report(
         _ metadata: StoreMetadata, store: String, reused: Bool, resumed: Int, failures: [IngestFailure],
-        manifest: SourceManifest, seconds: Double, rate: Double, phases: [String: Double] = [:]
+        refused: [IngestFailure], manifest: SourceManifest, seconds: Double, rate: Double, phases: [String: Double] = [:]
     ) -> IngestReport {
         IngestReport(
             store: store, layout: metadata.layout, reused: reused, resumedSamples: resumed, samples: metadata.count,
             splits: metadata.splits, classes: metadata.classes, classCounts: metadata.classCounts, sites: metadata.sites,
-            patients: metadata.patients, failures: failures, rejected: manifest.rejected, notes: manifest.notes,
+            patients: metadata.patients, failures: failures, rejected: refused, notes: manifest.notes,
             seconds: seconds, samplesPerSecond: rate, phaseSeconds: phases)
     }
 }

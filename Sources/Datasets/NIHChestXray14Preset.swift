@@ -14,6 +14,13 @@ public struct NIHChestXray14Preset: DatasetLayout {
 
     public init() {}
 
+    /// The form file names give the patient ID: zero-padded to 8 digits (`42` → `00000042`).
+    static func aliases(of patientID: String) -> [String] {
+        guard let number = Int(patientID), number >= 0 else { return [] }
+        let digits = String(number)
+        return [String(repeating: "0", count: max(0, 8 - digits.count)) + digits]
+    }
+
     public func manifest(root: String) throws(DatasetError) -> SourceManifest {
         let entries = try FolderListing.entries(root)
         let candidates = entries.filter { $0.lowercased().hasPrefix("data_entry_2017") && $0.lowercased().hasSuffix(".csv") }
@@ -37,14 +44,16 @@ public struct NIHChestXray14Preset: DatasetLayout {
         let images = try ImageIndex(root: root, extensions: ["png"])
         var manifest = SourceManifest(
             root: root, layout: name, classes: Self.findings, multiLabel: true, inputs: inputs, grouping: "patient")
-        manifest.rejected = table.badRows.map { IngestFailure(path: "\(file):\($0.line)", reason: $0.reason) }
+        manifest.rejected = table.badRows.map { IngestFailure.row("\(file):\($0.line)", $0.reason) }
         var missing = 0
         for row in table.rows {
             let id = row.fields[image].trimmingSpaces
             let location = "\(file):\(row.line)"
+            let patientID = row.fields[patient].trimmingSpaces
+            let aliases = Self.aliases(of: patientID)
             guard let path = images.byName[id.lowercased()] else {
                 missing += 1
-                manifest.rejected.append(IngestFailure(path: location, reason: "no image file \(id)"))
+                manifest.rejected.append(IngestFailure.row(location, "no image file", file: id, identifiers: [patientID] + aliases))
                 continue
             }
             var labels: [Int] = []
@@ -53,14 +62,14 @@ public struct NIHChestXray14Preset: DatasetLayout {
                 if let index = classIndex[name] { labels.append(index) } else { unknown.append(name) }
             }
             guard unknown.isEmpty else {
-                manifest.rejected.append(IngestFailure(path: location, reason: "unknown finding \(unknown.joined(separator: ","))"))
+                manifest.rejected.append(IngestFailure.row(location, "unknown finding \(unknown.joined(separator: ","))"))
                 continue
             }
-            let patientID = row.fields[patient].trimmingSpaces
-            manifest.samples.append(
-                SourceSample(
-                    origin: .file(path), labels: labels.sorted(), patient: patientID.isEmpty ? nil : patientID,
-                    split: testImages.isEmpty ? nil : (testImages.contains(id.lowercased()) ? .test : nil)))
+            var sample = SourceSample(
+                origin: .file(path), labels: labels.sorted(), patient: patientID.isEmpty ? nil : patientID,
+                split: testImages.isEmpty ? nil : (testImages.contains(id.lowercased()) ? .test : nil))
+            sample.patientAliases = aliases
+            manifest.samples.append(sample)
         }
         manifest.notes.append(
             "nih-chestxray14: \(file), 14 findings multi-label, grouped by Patient ID"

@@ -48,6 +48,9 @@ public struct SourceSample: Sendable, Equatable {
     /// Class indices into the manifest's `classes`: exactly one for single-label data, any number for multi-label.
     public var labels: [Int]
     public var patient: String?
+    /// Other forms of the patient identifier that file names carry (NIH pads IDs to 8 digits), so that
+    /// recorded paths can have them replaced too. Memory only.
+    public var patientAliases: [String] = []
     public var site: String?
     /// The split the source assigns, if any (MedMNIST's splits, a manifest's split column).
     public var split: Split?
@@ -63,16 +66,50 @@ public struct SourceSample: Sendable, Equatable {
 
 /// A sample a layout refused or an ingest could not decode, with the file and the reason.
 public struct IngestFailure: Error, Sendable, Equatable, Codable, CustomStringConvertible {
-    /// The file concerned (relative to the dataset root where possible), with `:line` for manifest rows.
+    /// Where: the file concerned (relative to the dataset root), or `manifest:line` for a manifest row.
     public var path: String
+    /// Why, without file paths (they go in `file`), so that withholding paths withholds them all.
     public var reason: String
+    /// The file a manifest row names, when `path` is the manifest.
+    public var file: String?
+    /// True when `path` is a file of the source rather than a manifest location.
+    public var pathIsFile: Bool
+    /// Raw forms of the sample's patient identifier (memory only, never encoded), so that what is
+    /// written can have them replaced by the pseudonym.
+    var identifiers: [String] = []
 
-    public init(path: String, reason: String) {
+    enum CodingKeys: String, CodingKey { case path, reason, file }
+
+    public init(path: String, reason: String, file: String? = nil, pathIsFile: Bool = true) {
         self.path = path
         self.reason = reason
+        self.file = file
+        self.pathIsFile = pathIsFile
     }
 
-    public var description: String { "\(path): \(reason)" }
+    /// A refused manifest row: its location, the reason, the file it names, the patient's raw ID forms.
+    static func row(_ location: String, _ reason: String, file: String? = nil, identifiers: [String] = []) -> IngestFailure {
+        var failure = IngestFailure(path: location, reason: reason, file: file, pathIsFile: false)
+        failure.identifiers = identifiers.filter { !$0.isEmpty }
+        return failure
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        path = try container.decode(String.self, forKey: .path)
+        reason = try container.decode(String.self, forKey: .reason)
+        file = try container.decodeIfPresent(String.self, forKey: .file)
+        pathIsFile = file == nil
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(path, forKey: .path)
+        try container.encode(reason, forKey: .reason)
+        try container.encodeIfPresent(file, forKey: .file)
+    }
+
+    public var description: String { "\(path): \(file.map { "\($0): " } ?? "")\(reason)" }
 }
 
 /// Everything a layout found in a source folder: classes, samples and how it read them.

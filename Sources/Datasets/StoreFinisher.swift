@@ -34,21 +34,26 @@ struct StoreFinisher {
         var sites: [String] = []
         var splitCounts: [Split: Int] = [:]
         var classCounts: [Split: [Int]] = [:]
-        var failuresCSV = "path,reason\n"
+        var failuresCSV = "path,file,reason\n"
         var failures: [IngestFailure] = []
+        var refused: [IngestFailure] = []
         var row = 0
 
         for rejected in manifest.rejected {
-            failuresCSV += CSVWriter.line([rejected.path, rejected.reason])
+            let clean = sanitize(rejected)
+            refused.append(clean)
+            failuresCSV += CSVWriter.line([clean.path, clean.file ?? "", clean.reason])
         }
         for entry in entries {
             let sample = manifest.samples[entry.index]
             let pseudonym = sample.patient.map { pseudonymizer.pseudonym($0) }
             let path = recordedPath(entry.index, sample: sample, pseudonym: pseudonym)
             if let reason = entry.failure {
-                let failure = IngestFailure(path: path.isEmpty ? "#\(entry.index)" : path, reason: reason)
+                var failure = IngestFailure(path: path.isEmpty ? "#\(entry.index)" : path, reason: reason)
+                failure.identifiers = ([sample.patient].compactMap { $0 } + sample.patientAliases)
+                failure = sanitize(failure)
                 failures.append(failure)
-                failuresCSV += CSVWriter.line([failure.path, failure.reason])
+                failuresCSV += CSVWriter.line([failure.path, "", failure.reason])
                 continue
             }
             var patient = SampleRecord.noPatient
@@ -124,15 +129,38 @@ struct StoreFinisher {
             sourcePaths: options.sourcePaths.rawValue, failed: failures.count, rejected: manifest.rejected.count,
             notes: manifest.notes, createdBy: "medsilo \(MedSiloVersion.string)")
         try DatasetStore.writeMetadata(metadata, to: partial)
-        return (metadata, failures)
+        return (metadata, failures + refused)
     }
 
     /// The source path as recorded: relative, with the patient's identifier replaced, or empty.
     private func recordedPath(_ index: Int, sample: SourceSample, pseudonym: String?) -> String {
         guard options.sourcePaths == .relative else { return "" }
-        let path = manifest.displayPath(index)
+        var path = manifest.displayPath(index)
         guard let raw = sample.patient, let pseudonym else { return path }
-        return pseudonymizer.redact(path, identifier: raw, pseudonym: pseudonym)
+        for form in [raw] + sample.patientAliases {
+            path = pseudonymizer.redact(path, identifier: form, pseudonym: pseudonym)
+        }
+        return path
+    }
+
+    /// A failure as written: every raw form of its patient's identifier replaced by the pseudonym (in
+    /// the location, the named file and the reason); file paths withheld under `--source-paths none`.
+    private func sanitize(_ failure: IngestFailure) -> IngestFailure {
+        var clean = failure
+        if let raw = failure.identifiers.first {
+            let pseudonym = pseudonymizer.pseudonym(raw)
+            for form in failure.identifiers {
+                clean.path = pseudonymizer.redact(clean.path, identifier: form, pseudonym: pseudonym)
+                clean.file = clean.file.map { pseudonymizer.redact($0, identifier: form, pseudonym: pseudonym) }
+                clean.reason = pseudonymizer.redact(clean.reason, identifier: form, pseudonym: pseudonym)
+            }
+        }
+        clean.identifiers = []
+        if options.sourcePaths == .none {
+            clean.file = nil
+            if failure.pathIsFile && !failure.path.hasPrefix("#") { clean.path = "(path withheld)" }
+        }
+        return clean
     }
 
     /// Per-channel mean and (population) standard deviation of the training rows, in [0, 1] units.

@@ -225,4 +225,31 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: directory.file("empty"), withIntermediateDirectories: true)
         #expect(try DatasetFixtures.ingest(manifest, to: directory.file("empty")).samples == 24)
     }
+
+    @Test func refusedRowsAndFailedFilesCarryNoRawIdentifierEvenWithoutPaths() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.file("src")
+        try IngestTests.csvDataset(
+            root, extraRows: "img/MRN-0012399/study0/view.png,class0,MRN-0012399,siteA\nimg/MRN-0055555/bad.png,class1,MRN-0055555,siteB\n")
+        try DatasetFixtures.text(root + "/img/MRN-0055555/bad.png", "broken")
+        let manifest = try LayoutSelection.manifest(source: root, kind: .csv, options: LayoutOptions())
+        for policy in IngestOptions.SourcePaths.allCases {
+            let store = directory.file("store-\(policy.rawValue)")
+            let options = IngestOptions(preprocessing: PreprocessSettings(size: 4), sourcePaths: policy)
+            let report = try Ingest.run(manifest, to: store, options: options)
+            #expect(report.failures.count == 1 && report.rejected.count == 1)
+            let reportText = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            #expect(!reportText.contains("MRN-"), "\(policy): the report holds a raw identifier")
+            for (name, bytes) in try DatasetFixtures.allFiles(store) {
+                #expect(!String(decoding: bytes, as: UTF8.self).contains("MRN-"), "\(policy): \(name)")
+            }
+            let failures = String(decoding: try readFile(store + "/failures.csv"), as: UTF8.self)
+            #expect(failures.contains("no such file"))
+            if policy == .none {
+                #expect(!failures.contains("img/"), "paths withheld")
+            } else {
+                #expect(failures.contains("img/p"), "paths recorded with the pseudonym")
+            }
+        }
+    }
 }

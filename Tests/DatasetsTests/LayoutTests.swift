@@ -138,6 +138,12 @@ import TestSupport
         #expect(manifest.samples.map(\.split) == [nil, nil, nil, .test])
         #expect(manifest.samples.map(\.patient) == ["1", "1", "2", "3"])
         #expect(manifest.rejected.count == 1)
+        // File names carry the patient number zero-padded: recorded paths replace that form too.
+        _ = try DatasetFixtures.ingest(manifest, to: directory.file("store"))
+        let recorded = String(decoding: try readFile(directory.file("store/samples.csv")), as: UTF8.self)
+        let failures = String(decoding: try readFile(directory.file("store/failures.csv")), as: UTF8.self)
+        #expect(!recorded.contains("00000001_") && !recorded.contains("00000003_") && !failures.contains("00000004"))
+        #expect(recorded.contains("images/p"))
     }
 
     @Test func rsnaJoinsDICOMFilesByPatientIDAndMergesBoxRows() throws {
