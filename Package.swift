@@ -86,8 +86,10 @@ let package = Package(
         // MARK: Tests.
 
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "NPZTests", dependencies: ["NPZ", "TestSupport"]),
+        /// Runs one operation in a child process so that tests can bound its peak memory alone.
+        .executableTarget(name: "memory-probe", dependencies: ["Imaging", "NPZ"], path: "Tests/MemoryProbe"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport", "memory-probe"]),
+        .testTarget(name: "NPZTests", dependencies: ["NPZ", "TestSupport", "memory-probe"]),
         .testTarget(name: "SyntheticSuiteTests", dependencies: ["SyntheticSuite", "Imaging", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),

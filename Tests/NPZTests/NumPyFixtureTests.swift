@@ -93,9 +93,7 @@ import Testing
         _ = try makeFixtures(in: directory)
         let archive = try NPZArchive(path: directory.file("zeros.npz"))
         #expect(try archive.header(of: "zeros").byteCount == 128 << 20)
-        try expectBoundedStreaming { body throws(NPZStreamError<Never>) in
-            try archive.forEachChunk(of: "zeros", rowsPerChunk: 16, body)
-        }
+        try expectBoundedStreaming(["npz", directory.file("zeros.npz"), "zeros"])
 
         let path = directory.file("sparse.npy")
         let header = NPYBuilder.encode(descr: "|u1", shape: [512, 256, 1024], data: [])
@@ -103,26 +101,14 @@ import Testing
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.truncate(atOffset: UInt64(header.count + (128 << 20)))
         try handle.close()
-        let file = try NPYFile(path: path)
-        try expectBoundedStreaming { body throws(NPZStreamError<Never>) in
-            try file.forEachChunk(rowsPerChunk: 16, body)
-        }
+        try expectBoundedStreaming(["npy", path])
     }
 
-    private func expectBoundedStreaming(
-        _ stream: ((Range<Int>, UnsafeRawBufferPointer) throws(Never) -> Void) throws(NPZStreamError<Never>) -> Void
-    ) throws {
-        let before = residentKilobytes()
-        var peak = before
-        var total = 0
-        var nonZero = 0
-        try stream { (_, bytes) throws(Never) in
-            total += bytes.count
-            for offset in stride(from: 0, to: bytes.count, by: 4096) where bytes[offset] != 0 { nonZero += 1 }
-            peak = max(peak, residentKilobytes())
-        }
-        #expect(total == 128 << 20)
-        #expect(nonZero == 0)
-        #expect(peak - before < 32 * 1024, "resident memory grew by \(peak - before) KiB while streaming 128 MiB")
+    /// Streams in a child process (`memory-probe`) and bounds that process's peak resident memory.
+    private func expectBoundedStreaming(_ arguments: [String]) throws {
+        let result = try runMemoryProbe(arguments)
+        #expect(result.total == 128 << 20)
+        #expect(result.nonZero == 0)
+        #expect(result.peakKilobytes > 0 && result.peakKilobytes < 48 * 1024, "peak resident memory \(result.peakKilobytes) KiB while streaming 128 MiB")
     }
 }

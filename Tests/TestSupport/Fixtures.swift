@@ -100,10 +100,21 @@ public struct SplitMix: RandomNumberGenerator {
     }
 }
 
-/// This process's resident memory in kilobytes (VmRSS from /proc/self/status).
-public func residentKilobytes() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
-    else { return -1 }
-    return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
+
+/// Runs the `memory-probe` helper (a child process) and returns its exit status and the three numbers
+/// it prints: bytes or values seen, non-zero pages or values, and its own peak resident memory in KiB —
+/// a figure other tests running in this process cannot blur.
+public func runMemoryProbe(_ arguments: [String]) throws -> (status: Int32, total: Int, nonZero: Int, peakKilobytes: Int) {
+    let result = try run(memoryProbe, arguments)
+    let numbers = result.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) }
+    guard result.status == 0, numbers.count == 3 else {
+        throw FixtureError("memory-probe \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
+    }
+    return (result.status, numbers[0], numbers[1], numbers[2])
 }
+
+/// The `memory-probe` test helper built next to the test bundle.
+public let memoryProbe: String = {
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    return executable.deletingLastPathComponent().appendingPathComponent("memory-probe").path
+}()
