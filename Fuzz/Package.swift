@@ -11,7 +11,10 @@ let package = Package(
     name: "MedSiloFuzz",
     dependencies: [.package(path: "..")],
     targets: [
-        .target(name: "FuzzSupport", dependencies: [.product(name: "Imaging", package: root)])
+        /// The libFuzzer driver and scratch files, shared by every target.
+        .target(name: "FuzzDriver"),
+        /// The image decoders' harness (one per format, below).
+        .target(name: "FuzzSupport", dependencies: ["FuzzDriver", .product(name: "Imaging", package: root)]),
     ]
         + ["fuzz-dicom", "fuzz-png", "fuzz-jpeg"].map { name in
             .executableTarget(name: name, dependencies: ["FuzzSupport"])
