@@ -1,5 +1,6 @@
 // swift-tools-version: 6.1
-// libFuzzer targets for MedSilo's parsers of untrusted input: the image decoders and the NPZ/NPY reader. Built by `make fuzz` (scripts/fuzz.sh) with
+// libFuzzer targets for MedSilo's parsers of untrusted input: the image decoders, the NPZ/NPY reader and
+// the CSV manifests with the layouts that read them. Built by `make fuzz` (scripts/fuzz.sh) with
 // -sanitize=fuzzer,address; kept out of the main package so that normal builds never need the sanitizers.
 import Foundation
 import PackageDescription
@@ -16,6 +17,8 @@ let package = Package(
         /// The image decoders' harness (one per format, below).
         .target(name: "FuzzSupport", dependencies: ["FuzzDriver", .product(name: "Imaging", package: root)]),
         .executableTarget(name: "fuzz-npz", dependencies: ["FuzzDriver", .product(name: "NPZ", package: root)]),
+        .executableTarget(
+            name: "fuzz-manifest", dependencies: ["FuzzDriver", .product(name: "Datasets", package: root)]),
     ]
         + ["fuzz-dicom", "fuzz-png", "fuzz-jpeg"].map { name in
             .executableTarget(name: name, dependencies: ["FuzzSupport"])
