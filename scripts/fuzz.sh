@@ -25,6 +25,10 @@ for t in "${targets[@]}"; do
         -Xcc -fsanitize=fuzzer-no-link,address -Xcxx -fsanitize=fuzzer-no-link,address
 done
 
+# Swift's own crash backtracer would race libFuzzer's and ASan's handlers (it can hang on a failed
+# precondition); libFuzzer prints the stack and saves the input.
+export SWIFT_BACKTRACE=enable=no
+
 seeds=Fuzz/.build/seeds
 for t in "${targets[@]}"; do
     [ -d "$seeds/$t" ] && continue
