@@ -55,7 +55,15 @@ public struct CSVManifestLayout: DatasetLayout {
         let oneHot: [Int]?
         if let columns = options.oneHotColumns {
             var indices: [Int] = []
-            for column in columns { indices.append(try table.requireColumn(column)) }
+            for column in columns {
+                let index = try table.requireColumn(column)
+                // Two names for one column (`MEL,mel`) would make two classes of one name.
+                guard !indices.contains(index) else {
+                    throw DatasetError(
+                        path: "--one-hot", .invalidOptions("'\(column)' names column '\(table.header[index])' again"))
+                }
+                indices.append(index)
+            }
             oneHot = indices
         } else {
             oneHot = nil

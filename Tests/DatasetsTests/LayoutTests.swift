@@ -61,6 +61,27 @@ import TestSupport
         #expect(oneHot.samples.map(\.labels) == [[0], [0, 1]])
     }
 
+    /// Found by fuzz-manifest (ISIC) and by hand (one-hot): both made two classes of one name, and the
+    /// csv layout then trapped on a duplicate dictionary key (`medsilo ingest --one-hot MEL,mel`).
+    @Test func classColumnsNamedTwiceAreRefused() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.file("src")
+        try DatasetFixtures.grayPNG(root + "/a.png", value: 3)
+        try DatasetFixtures.text(root + "/onehot.csv", "path,MEL,NV\na.png,1,0\n")
+        for columns in [["MEL", "mel"], ["NV", "MEL", "NV"]] {
+            let options = LayoutOptions(manifest: "onehot.csv", oneHotColumns: columns)
+            #expect(throws: DatasetError.self) { try LayoutSelection.manifest(source: root, kind: .csv, options: options) }
+        }
+        let isic = directory.file("isic")
+        try DatasetFixtures.grayPNG(isic + "/ISIC_0000000.jpg", value: 3)
+        try DatasetFixtures.text(
+            isic + "/ISIC_2019_Training_GroundTruth.csv", "image,MEL,NV,MEL\nISIC_0000000,0,0,1\n")
+        let error = #expect(throws: DatasetError.self) {
+            try LayoutSelection.manifest(source: isic, kind: .isic2019, options: LayoutOptions())
+        }
+        #expect(error?.reason == .malformedManifest("the header names column 'MEL' twice"))
+    }
+
     @Test func csvNeedsItsColumns() throws {
         let directory = TemporaryDirectory()
         try DatasetFixtures.text(directory.file("labels.csv"), "file,label\nx.png,a\n")

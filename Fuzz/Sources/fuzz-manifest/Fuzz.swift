@@ -107,11 +107,7 @@ struct Source {
 
 /// What every manifest must satisfy, whatever the input.
 func check(_ manifest: SourceManifest) {
-    // Known exception, not yet fixed: the ISIC 2019 preset takes every ground-truth column as a class,
-    // so a header naming one twice (`image,MEL,NV,MEL`) gives two classes of one name.
-    if manifest.layout != "isic2019" {
-        precondition(Set(manifest.classes).count == manifest.classes.count, "duplicate class names \(manifest.classes)")
-    }
+    precondition(Set(manifest.classes).count == manifest.classes.count, "duplicate class names \(manifest.classes)")
     for sample in manifest.samples {
         precondition(sample.labels.allSatisfy { $0 >= 0 && $0 < manifest.classes.count }, "label out of range")
         precondition(sample.labels == Array(Set(sample.labels)).sorted(), "labels not sorted and unique")
