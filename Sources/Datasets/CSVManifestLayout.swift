@@ -76,8 +76,10 @@ public struct CSVManifestLayout: DatasetLayout {
             if let oneHot {
                 rowLabels.append(oneHot.filter { isTrue(row.fields[$0]) }.map { table.header[$0] })
             } else {
+                // A name listed twice (`x|x`) is one label.
+                var seen = Set<String>()
                 let names = row.fields[labelIndex!].split(separator: options.labelSeparator).map { String($0).trimmingSpaces }
-                    .filter { !$0.isEmpty }
+                    .filter { !$0.isEmpty && seen.insert($0).inserted }
                 if names.count > 1 { multiLabel = true }
                 rowLabels.append(names)
             }

@@ -82,6 +82,27 @@ import TestSupport
         #expect(error?.reason == .malformedManifest("the header names column 'MEL' twice"))
     }
 
+    /// Found by fuzz-manifest: `y|y` gave a sample the labels [1, 1] (and marked the data multi-label).
+    @Test func aLabelListedTwiceIsOneLabel() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.file("src")
+        try DatasetFixtures.grayPNG(root + "/a.png", value: 3)
+        try DatasetFixtures.grayPNG(root + "/b.png", value: 3)
+        try DatasetFixtures.text(root + "/labels.csv", "path,label\na.png,y|y\nb.png,x\n")
+        let single = try LayoutSelection.manifest(source: root, kind: .csv, options: LayoutOptions())
+        #expect(single.samples.map(\.labels) == [[1], [0]] && !single.multiLabel)
+        try DatasetFixtures.text(root + "/labels.csv", "path,label\na.png,y|x|y\nb.png,x\n")
+        let multi = try LayoutSelection.manifest(source: root, kind: .csv, options: LayoutOptions())
+        #expect(multi.samples.map(\.labels) == [[0, 1], [0]] && multi.multiLabel)
+
+        let nih = directory.file("nih")
+        try DatasetFixtures.grayPNG(nih + "/images/00000001_000.png", value: 3)
+        try DatasetFixtures.text(
+            nih + "/Data_Entry_2017.csv", "Image Index,Finding Labels,Patient ID\n00000001_000.png,Mass|Mass|Edema,1\n")
+        let findings = try LayoutSelection.manifest(source: nih, kind: .nihChestXray14, options: LayoutOptions())
+        #expect(findings.samples.map(\.labels) == [[4, 9]])
+    }
+
     @Test func csvNeedsItsColumns() throws {
         let directory = TemporaryDirectory()
         try DatasetFixtures.text(directory.file("labels.csv"), "file,label\nx.png,a\n")
