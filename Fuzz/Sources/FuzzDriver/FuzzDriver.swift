@@ -51,7 +51,8 @@ public final class ScratchFile {
     }
 }
 
-/// A fresh private folder under `$TMPDIR` (or /tmp), removed with its contents at exit.
+/// A fresh private folder under `$TMPDIR` (or /tmp), removed with its contents at a normal exit (a
+/// crash leaves it, as libFuzzer then ends the process with `_exit`).
 public func makeScratchFolder() -> String {
     let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
     var template = Array((base + "/medsilo-fuzz-XXXXXX").utf8CString)
