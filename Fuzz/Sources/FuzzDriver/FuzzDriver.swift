@@ -58,7 +58,7 @@ public func makeScratchFolder() -> String {
     var template = Array((base + "/medsilo-fuzz-XXXXXX").utf8CString)
     let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
     guard made != nil else { fatalError("mkdtemp failed: \(String(cString: strerror(errno)))") }
-    let folder = String(cString: template)
+    let folder = String(cString: made!)
     scratchFolders.append(folder)
     if scratchFolders.count == 1 { atexit { for folder in scratchFolders { removeTree(folder) } } }
     return folder
