@@ -31,7 +31,7 @@ bench: deps
 	.build/release/medsilo-bench decode
 	.build/release/medsilo-bench ingest
 
-# make fuzz [FUZZ_TARGET=dicom|png|jpeg|all] [FUZZ_SECONDS=60]
+# make fuzz [FUZZ_TARGET=dicom|png|jpeg|npz|manifest|all] [FUZZ_SECONDS=60]
 fuzz: deps
 	bash scripts/fuzz.sh $(or $(FUZZ_TARGET),all) $(or $(FUZZ_SECONDS),60)
 

@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "medsilo-bench", targets: ["medsilo-bench"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        /// For the fuzz targets in Fuzz/, which read archives through the NPZ API directly.
+        .library(name: "NPZ", targets: ["NPZ"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -55,7 +55,15 @@ public struct CSVManifestLayout: DatasetLayout {
         let oneHot: [Int]?
         if let columns = options.oneHotColumns {
             var indices: [Int] = []
-            for column in columns { indices.append(try table.requireColumn(column)) }
+            for column in columns {
+                let index = try table.requireColumn(column)
+                // Two names for one column (`MEL,mel`) would make two classes of one name.
+                guard !indices.contains(index) else {
+                    throw DatasetError(
+                        path: "--one-hot", .invalidOptions("'\(column)' names column '\(table.header[index])' again"))
+                }
+                indices.append(index)
+            }
             oneHot = indices
         } else {
             oneHot = nil
@@ -68,8 +76,10 @@ public struct CSVManifestLayout: DatasetLayout {
             if let oneHot {
                 rowLabels.append(oneHot.filter { isTrue(row.fields[$0]) }.map { table.header[$0] })
             } else {
+                // A name listed twice (`x|x`) is one label.
+                var seen = Set<String>()
                 let names = row.fields[labelIndex!].split(separator: options.labelSeparator).map { String($0).trimmingSpaces }
-                    .filter { !$0.isEmpty }
+                    .filter { !$0.isEmpty && seen.insert($0).inserted }
                 if names.count > 1 { multiLabel = true }
                 rowLabels.append(names)
             }

@@ -14,6 +14,11 @@ public struct ISIC2019Preset: DatasetLayout {
         let truth = try CSVTable(path: truthPath)
         let image = try truth.requireColumn("image")
         let allClasses = truth.header.enumerated().filter { $0.offset != image && !$0.element.isEmpty }
+        // A class column named twice would make two classes of one name.
+        var classNames = Set<String>()
+        for column in allClasses where !classNames.insert(column.element).inserted {
+            throw DatasetError(path: truthPath, .malformedManifest("the header names column '\(column.element)' twice"))
+        }
         var lesionOf: [String: String] = [:]
         var inputs = [truthPath]
         if FileAccess.isRegularFile(metaPath) {

@@ -59,7 +59,11 @@ public struct NIHChestXray14Preset: DatasetLayout {
             var labels: [Int] = []
             var unknown: [String] = []
             for name in row.fields[findings].split(separator: "|").map({ String($0).trimmingSpaces }) where name != "No Finding" {
-                if let index = classIndex[name] { labels.append(index) } else { unknown.append(name) }
+                if let index = classIndex[name] {
+                    if !labels.contains(index) { labels.append(index) }  // `Mass|Mass` is one finding
+                } else {
+                    unknown.append(name)
+                }
             }
             guard unknown.isEmpty else {
                 manifest.rejected.append(IngestFailure.row(location, "unknown finding \(unknown.joined(separator: ","))"))

@@ -31,6 +31,8 @@ final class MemberStream {
     private var ended = false
 
     static let inputChunk = 1 << 16
+    /// The most bytes deflate can produce from one compressed byte (zlib's FAQ: "the limit is 1032:1").
+    static let maxDeflateRatio: UInt64 = 1032
 
     /// A stream over `storedSize` bytes at `dataOffset` of `file`, which hold `declaredSize` bytes
     /// once decoded; `recordedCRC` is checked by `finish()` when given.
@@ -53,6 +55,14 @@ final class MemberStream {
             }
             inflater = nil
         case .deflated:
+            // Deflate turns one compressed byte into at most 1032 (a 258-byte match coded in 2 bits), so a
+            // larger declared size is a lie. Refused here, before a row reader allocates chunks of the size
+            // it implies: a 200-byte archive could otherwise claim a terabyte row.
+            guard declaredSize / Self.maxDeflateRatio <= storedSize else {
+                throw NPZError(
+                    path: file.path, member: member,
+                    .corruptDirectory("deflated member of \(storedSize) bytes cannot inflate to \(declaredSize)"))
+            }
             do throws(Failure) {
                 inflater = try Inflater()
             } catch {

@@ -61,6 +61,48 @@ import TestSupport
         #expect(oneHot.samples.map(\.labels) == [[0], [0, 1]])
     }
 
+    /// Found by fuzz-manifest (ISIC) and by hand (one-hot): both made two classes of one name, and the
+    /// csv layout then trapped on a duplicate dictionary key (`medsilo ingest --one-hot MEL,mel`).
+    @Test func classColumnsNamedTwiceAreRefused() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.file("src")
+        try DatasetFixtures.grayPNG(root + "/a.png", value: 3)
+        try DatasetFixtures.text(root + "/onehot.csv", "path,MEL,NV\na.png,1,0\n")
+        for columns in [["MEL", "mel"], ["NV", "MEL", "NV"]] {
+            let options = LayoutOptions(manifest: "onehot.csv", oneHotColumns: columns)
+            #expect(throws: DatasetError.self) { try LayoutSelection.manifest(source: root, kind: .csv, options: options) }
+        }
+        let isic = directory.file("isic")
+        try DatasetFixtures.grayPNG(isic + "/ISIC_0000000.jpg", value: 3)
+        try DatasetFixtures.text(
+            isic + "/ISIC_2019_Training_GroundTruth.csv", "image,MEL,NV,MEL\nISIC_0000000,0,0,1\n")
+        let error = #expect(throws: DatasetError.self) {
+            try LayoutSelection.manifest(source: isic, kind: .isic2019, options: LayoutOptions())
+        }
+        #expect(error?.reason == .malformedManifest("the header names column 'MEL' twice"))
+    }
+
+    /// Found by fuzz-manifest: `y|y` gave a sample the labels [1, 1] (and marked the data multi-label).
+    @Test func aLabelListedTwiceIsOneLabel() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.file("src")
+        try DatasetFixtures.grayPNG(root + "/a.png", value: 3)
+        try DatasetFixtures.grayPNG(root + "/b.png", value: 3)
+        try DatasetFixtures.text(root + "/labels.csv", "path,label\na.png,y|y\nb.png,x\n")
+        let single = try LayoutSelection.manifest(source: root, kind: .csv, options: LayoutOptions())
+        #expect(single.samples.map(\.labels) == [[1], [0]] && !single.multiLabel)
+        try DatasetFixtures.text(root + "/labels.csv", "path,label\na.png,y|x|y\nb.png,x\n")
+        let multi = try LayoutSelection.manifest(source: root, kind: .csv, options: LayoutOptions())
+        #expect(multi.samples.map(\.labels) == [[0, 1], [0]] && multi.multiLabel)
+
+        let nih = directory.file("nih")
+        try DatasetFixtures.grayPNG(nih + "/images/00000001_000.png", value: 3)
+        try DatasetFixtures.text(
+            nih + "/Data_Entry_2017.csv", "Image Index,Finding Labels,Patient ID\n00000001_000.png,Mass|Mass|Edema,1\n")
+        let findings = try LayoutSelection.manifest(source: nih, kind: .nihChestXray14, options: LayoutOptions())
+        #expect(findings.samples.map(\.labels) == [[4, 9]])
+    }
+
     @Test func csvNeedsItsColumns() throws {
         let directory = TemporaryDirectory()
         try DatasetFixtures.text(directory.file("labels.csv"), "file,label\nx.png,a\n")

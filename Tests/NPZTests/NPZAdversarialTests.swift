@@ -182,6 +182,26 @@ import Testing
                 == .corruptDirectory("stored member of \(declared) bytes declares \(declared + 1) uncompressed"))
     }
 
+    /// Found by fuzz-npz: a deflated member declaring far more than its compressed bytes can inflate to,
+    /// with a header whose shape agrees, made the row reader allocate one huge row before reading
+    /// (a 202-byte archive asked for 1 TiB). Such members are refused when opened.
+    @Test(arguments: [UInt64(1) << 31, UInt64(1) << 40])
+    func deflatedMembersClaimingMoreThanDeflateCanHoldAreRefused(rowBytes: UInt64) throws {
+        let header = NPYBuilder.encode(descr: "|u1", shape: [1, Int(rowBytes)], data: [])
+        var member = ZIPBuilder.Member("x.npy", header, .deflated(.fixedHuffman))
+        member.declaredSizeOverride = UInt64(header.count) + rowBytes
+        member.zip64 = true
+        var zip = ZIPBuilder()
+        zip.add(member)
+        let directory = TemporaryDirectory()
+        let archive = try open(zip.bytes(), in: directory)
+        let stored = DeflateEncoder.encode(header, style: .fixedHuffman).count
+        let expected = NPZError.Reason.corruptDirectory(
+            "deflated member of \(stored) bytes cannot inflate to \(UInt64(header.count) + rowBytes)")
+        #expect(reason { () throws(NPZError) in _ = try archive.rows(of: "x", rowsPerChunk: 1) } == expected)
+        #expect(reason { () throws(NPZError) in _ = try archive.header(of: "x") } == expected)
+    }
+
     @Test func headersClaimingHugeShapesAreRefusedBeforeReading() throws {
         var zip = ZIPBuilder()
         zip.add(
