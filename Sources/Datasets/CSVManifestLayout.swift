@@ -48,7 +48,7 @@ public struct CSVManifestLayout: DatasetLayout {
         let splitIndex = table.column(options.splitColumn)
         var notes: [String] = []
         var rejected: [IngestFailure] = table.badRows.map {
-            IngestFailure.row("\(manifestPath):\($0.line)", $0.reason)
+            IngestFailure.row("\(FileAccess.baseName(manifestPath)):\($0.line)", $0.reason)
         }
 
         // Labels: one-hot columns or a name column.
@@ -90,7 +90,7 @@ public struct CSVManifestLayout: DatasetLayout {
         var samples: [SourceSample] = []
         samples.reserveCapacity(table.rows.count)
         for (rowNumber, row) in table.rows.enumerated() {
-            let location = "\(manifestPath):\(row.line)"
+            let location = "\(FileAccess.baseName(manifestPath)):\(row.line)"
             let rawPath = pathTransform(row.fields[pathIndex].trimmingSpaces)
             let rowPatient = patientIndex.map { row.fields[$0].trimmingSpaces } ?? ""
             let resolved: String

@@ -19,6 +19,13 @@ public struct CheXpertPreset: DatasetLayout {
         self.options = options
     }
 
+    /// The `patient` + digits component of a listed path (`…/train/patient00042/study1/…`).
+    static func patient(in path: String) -> String? {
+        path.split(separator: "/").first { component in
+            component.hasPrefix("patient") && component.count > 7 && component.dropFirst(7).allSatisfy(\.isNumber)
+        }.map(String.init)
+    }
+
     public func manifest(root: String) throws(DatasetError) -> SourceManifest {
         // The folder holding train.csv: the root itself or a CheXpert-v1.0* folder inside it.
         var releaseFolder = root
@@ -52,7 +59,7 @@ public struct CheXpertPreset: DatasetLayout {
                     continue
                 }
                 let listed = row.fields[pathColumn].trimmingSpaces
-                let patient = listed.split(separator: "/").first { $0.hasPrefix("patient") }.map(String.init)
+                let patient = Self.patient(in: listed)
                 guard let resolved = resolve(listed, root: root, releaseFolder: releaseFolder, guardian: guardian) else {
                     manifest.rejected.append(
                         .row("\(file):\(row.line)", "no such file inside the root", file: listed, identifiers: patient.map { [$0] } ?? []))

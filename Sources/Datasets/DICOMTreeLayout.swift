@@ -33,7 +33,7 @@ public struct DICOMTreeLayout: DatasetLayout {
         let table = try CSVTable(path: manifestPath)
         let keyColumn = try table.requireColumn(options.keyColumn ?? options.dicomKey.rawValue)
         let labelColumn = try table.requireColumn(options.labelColumn)
-        var rejected = table.badRows.map { IngestFailure.row("\(manifestPath):\($0.line)", $0.reason) }
+        var rejected = table.badRows.map { IngestFailure.row("\(FileAccess.baseName(manifestPath)):\($0.line)", $0.reason) }
 
         var labelsByKey: [String: Set<String>] = [:]
         var lineOfKey: [String: Int] = [:]
@@ -42,7 +42,7 @@ public struct DICOMTreeLayout: DatasetLayout {
             let names = row.fields[labelColumn].split(separator: options.labelSeparator).map { String($0).trimmingSpaces }
                 .filter { !$0.isEmpty }
             guard !key.isEmpty else {
-                rejected.append(.row("\(manifestPath):\(row.line)", "empty key"))
+                rejected.append(.row("\(FileAccess.baseName(manifestPath)):\(row.line)", "empty key"))
                 continue
             }
             labelsByKey[key, default: []].formUnion(names)

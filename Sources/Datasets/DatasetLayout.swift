@@ -75,8 +75,12 @@ public struct LayoutOptions: Sendable, Equatable {
 /// Class names in a stable order: numeric order when every name is an integer, otherwise byte order.
 func orderedClasses(_ names: some Sequence<String>) -> [String] {
     let unique = Array(Set(names))
-    if unique.allSatisfy({ Int($0) != nil }) { return unique.sorted { Int($0)! < Int($1)! } }
-    return unique.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    let bytewise: (String, String) -> Bool = { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    if unique.allSatisfy({ Int($0) != nil }) {
+        // Ties ("1", "01", "+1") broken by bytes, so the order never depends on the set's.
+        return unique.sorted { Int($0)! != Int($1)! ? Int($0)! < Int($1)! : bytewise($0, $1) }
+    }
+    return unique.sorted(by: bytewise)
 }
 
 /// Image files a folder layout picks up: PNG and JPEG by extension, DICOM by extension or by having

@@ -124,7 +124,13 @@ public final class DatasetStore: @unchecked Sendable {
                 path: path,
                 .invalidStore("format version \(metadata.version); this MedSilo reads \(StoreMetadata.currentVersion)"))
         }
-        guard metadata.shape.count == 3, metadata.shape.allSatisfy({ $0 > 0 }), metadata.count >= 0,
+        let total = [metadata.count, metadata.preprocessing.storage.byteCount, max(metadata.classes.count, 1)] + metadata.shape
+        let fits = total.allSatisfy { $0 >= 0 }
+            && total.reduce((1, false)) { acc, n in
+                let (value, overflow) = acc.0.multipliedReportingOverflow(by: n)
+                return (value, acc.1 || overflow)
+            }.1 == false
+        guard fits, metadata.shape.count == 3, metadata.shape.allSatisfy({ $0 > 0 }), metadata.count >= 0,
             metadata.normalization.mean.count == metadata.shape[0], metadata.normalization.std.count == metadata.shape[0]
         else { throw DatasetError(path: path, .invalidStore("store.json has an impossible shape or normalisation")) }
         return metadata

@@ -1,4 +1,4 @@
-import Crypto
+@preconcurrency import Crypto
 import FoundationEssentials
 
 /// The identity of an ingest's inputs and settings: SHA-256 over the layout, classes, every sample's
@@ -7,7 +7,7 @@ import FoundationEssentials
 /// split ratios and seed, and the store format version. Equal fingerprints mean the store would come
 /// out the same, so it is reused; a touched or replaced file changes it.
 enum Fingerprint {
-    static func compute(manifest: SourceManifest, options: IngestOptions) -> String {
+    static func compute(manifest: SourceManifest, options: IngestOptions, userKey: [UInt8]?) throws(DatasetError) -> String {
         var hasher = SHA256()
         func add(_ text: String) {
             hasher.update(data: Array(text.utf8))
@@ -20,9 +20,18 @@ enum Fingerprint {
         add(manifest.multiLabel ? "multi" : "single")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        if let settings = try? encoder.encode(options.preprocessing) { hasher.update(data: Array(settings)) }
-        if let ratios = try? encoder.encode(options.ratios) { hasher.update(data: Array(ratios)) }
-        add("seed \(options.seed) paths \(options.sourcePaths.rawValue) key \(options.keyFile ?? "-")")
+        do {
+            hasher.update(data: Array(try encoder.encode(options.preprocessing)))
+            hasher.update(data: Array(try encoder.encode(options.ratios)))
+        } catch {
+            throw DatasetError(path: "--normalize", .invalidOptions("settings cannot be recorded: \(error)"))
+        }
+        // A user key enters as a MAC (its bytes never do): another key gives other pseudonyms, another store.
+        let keyTag = userKey.map { key in
+            HMAC<SHA256>.authenticationCode(for: Array("medsilo fingerprint".utf8), using: SymmetricKey(data: key))
+                .map { String($0, radix: 16) }.joined()
+        }
+        add("seed \(options.seed) paths \(options.sourcePaths.rawValue) key \(keyTag ?? "random")")
         for input in manifest.inputs {
             let signature = FileAccess.signature(input)
             add("input \(input) \(signature?.size ?? -1) \(signature?.modified ?? -1)")

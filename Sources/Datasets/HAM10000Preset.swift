@@ -25,7 +25,7 @@ public struct HAM10000Preset: DatasetLayout {
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         var manifest = SourceManifest(
             root: root, layout: name, classes: classes, multiLabel: false, inputs: [metadataPath], grouping: "lesion")
-        manifest.rejected = table.badRows.map { IngestFailure.row("\(metadataPath):\($0.line)", $0.reason) }
+        manifest.rejected = table.badRows.map { IngestFailure.row("\(file):\($0.line)", $0.reason) }
         var seen = Set<String>()
         for row in table.rows {
             let id = row.fields[image].trimmingSpaces

@@ -35,7 +35,7 @@ public struct ISIC2019Preset: DatasetLayout {
         let images = try ImageIndex(root: root, extensions: ["jpg", "jpeg", "png"])
         var manifest = SourceManifest(
             root: root, layout: name, classes: used.map(\.element), multiLabel: false, inputs: inputs, grouping: "lesion")
-        manifest.rejected = truth.badRows.map { IngestFailure.row("\(truthPath):\($0.line)", $0.reason) }
+        manifest.rejected = truth.badRows.map { IngestFailure.row("ISIC_2019_Training_GroundTruth.csv:\($0.line)", $0.reason) }
         for row in truth.rows {
             let id = row.fields[image].trimmingSpaces
             let location = "ISIC_2019_Training_GroundTruth.csv:\(row.line)"

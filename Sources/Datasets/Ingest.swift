@@ -18,9 +18,12 @@ public enum Ingest {
     /// Runs the ingest. `progress` is called after every chunk; `shouldStop` is polled between chunks
     /// (an interrupted run throws `.interrupted` and keeps its partial folder for the next run).
     public static func run(
-        _ manifest: SourceManifest, to storePath: String, options: IngestOptions,
+        _ manifest: SourceManifest, to out: String, options: IngestOptions,
         progress: (IngestProgress) -> Void = { _ in }, shouldStop: () -> Bool = { false }
     ) throws(DatasetError) -> IngestReport {
+        // `stores/derm/` and `stores/derm` are one store; the sibling names derive from the latter.
+        var storePath = out
+        while storePath.count > 1 && storePath.hasSuffix("/") { storePath.removeLast() }
         let clock = ContinuousClock()
         let started = clock.now
         try options.preprocessing.validate()
@@ -32,23 +35,35 @@ public enum Ingest {
             throw DatasetError(path: first.path, .strictFailure(first.reason + " (\(manifest.rejected.count) refused in all)"))
         }
         try checkReplaceable(storePath)
-        let fingerprint = Fingerprint.compute(manifest: manifest, options: options)
-        if !options.force, let existing = try? DatasetStore.readMetadata(storePath),
-            existing.fingerprint == fingerprint
-        {
+        var userKey: [UInt8]?
+        if let keyFile = options.keyFile { userKey = try Pseudonymizer.loadKey(keyFile) }
+        let fingerprint = try Fingerprint.compute(manifest: manifest, options: options, userKey: userKey)
+        // Reused only when the whole store opens (sizes and records checked), not on store.json alone.
+        if !options.force, let existing = try? DatasetStore(path: storePath).metadata, existing.fingerprint == fingerprint {
+            if options.strict && existing.failed > 0 {
+                throw DatasetError(
+                    path: storePath, .strictFailure("the existing store has \(existing.failed) failed files (see failures.csv)"))
+            }
             return report(existing, store: storePath, reused: true, resumed: 0, failures: [], refused: [], manifest: manifest,
                           seconds: (clock.now - started).seconds, rate: 0)
         }
 
         let partial = storePath + ".partial"
         let stampPath = FileAccess.join(partial, "fingerprint")
-        let resuming = (try? FileAccess.read(stampPath)).map { String(decoding: $0, as: UTF8.self) } == fingerprint
+        let stamp = (try? FileAccess.read(stampPath)).map { String(decoding: $0, as: UTF8.self) }
+        let resuming = stamp == fingerprint
         if !resuming {
+            // Only a partial folder of ours (it has a fingerprint stamp) is discarded.
+            if FileAccess.exists(partial) && stamp == nil {
+                throw DatasetError(
+                    path: partial, .invalidOptions("exists and is not a MedSilo partial store; move it away or choose another --out"))
+            }
             FileAccess.removeTree(partial)
             try FileAccess.createDirectory(partial)
             try FileAccess.writeAtomically(fingerprint, to: stampPath)
         }
-        let key = try pseudonymKey(partial: partial, options: options, resuming: resuming)
+        let key: [UInt8]
+        if let userKey { key = userKey } else { key = try pseudonymKey(partial: partial, resuming: resuming) }
         let pseudonymizer = Pseudonymizer(key: key)
 
         let (splits, conflicts) = PatientSplitter(ratios: options.ratios, seed: options.seed)
@@ -74,6 +89,10 @@ public enum Ingest {
         let journal = try WritableFile(path: journalPath)
         let resumedSamples = entries.count
         var failedCount = entries.filter { $0.failure != nil }.count
+        if options.strict, let failed = entries.first(where: { $0.failure != nil }) {
+            // A failure an earlier, non-strict run recorded still fails a strict one.
+            throw DatasetError(path: manifest.displayPath(failed.index), .strictFailure(failed.failure ?? ""))
+        }
 
         let total = manifest.samples.count
         let scratches = (0..<System.activeProcessorCount).map { _ in PreprocessScratch() }
@@ -93,13 +112,19 @@ public enum Ingest {
                 throw error
             }
             let results = decodeConcurrently(chunk, provider: provider, scratches: scratches)
-            var chunkBytes: [UInt8] = []
             var lines: [Journal.Entry] = []
-            for (offset, result) in results.enumerated() {
-                let index = chunk.lowerBound + offset
+            var offset = rowCount * sampleBytes
+            for (position, result) in results.enumerated() {
+                let index = chunk.lowerBound + position
                 switch result {
                 case .success(let rows):
-                    chunkBytes += rows.bytes
+                    // Each sample's rows go straight to their place (no second copy of the chunk).
+                    let written: Result<Void, DatasetError> = rows.bytes.withUnsafeBytes { buffer in
+                        do throws(DatasetError) { try images.write(buffer, at: offset) } catch { return .failure(error) }
+                        return .success(())
+                    }
+                    try written.get()
+                    offset += rows.bytes.count
                     lines.append(Journal.Entry(index: index, rows: rows.rows, frames: rows.frames, hash: rows.contentHash, failure: nil))
                 case .failure(let failure):
                     if options.strict { throw DatasetError(path: failure.path, .strictFailure(failure.reason)) }
@@ -107,12 +132,6 @@ public enum Ingest {
                     lines.append(Journal.Entry(index: index, rows: 0, frames: [], hash: "", failure: failure.reason))
                 }
             }
-            let offset = rowCount * sampleBytes
-            let writeResult: Result<Void, DatasetError> = chunkBytes.withUnsafeBytes { buffer in
-                do throws(DatasetError) { try images.write(buffer, at: offset) } catch { return .failure(error) }
-                return .success(())
-            }
-            try writeResult.get()
             rowCount += lines.reduce(0) { $0 + $1.rows }
             try journal.append(Array(lines.map(\.line).joined().utf8))
             entries += lines
@@ -192,8 +211,7 @@ public enum Ingest {
     }
 
     /// The user's key, or a random one kept in the partial folder (owner-only) until the store is done.
-    private static func pseudonymKey(partial: String, options: IngestOptions, resuming: Bool) throws(DatasetError) -> [UInt8] {
-        if let keyFile = options.keyFile { return try Pseudonymizer.loadKey(keyFile) }
+    private static func pseudonymKey(partial: String, resuming: Bool) throws(DatasetError) -> [UInt8] {
         let keyPath = FileAccess.join(partial, "pseudonym.key")
         if resuming, let key = try? FileAccess.read(keyPath), key.count == 32 { return key }
         let key = Pseudonymizer.randomKey()
@@ -203,19 +221,24 @@ public enum Ingest {
     }
 
     /// Swaps the finished partial folder in for the store (an older store is removed afterwards).
+    /// The key and journal are removed only once the new store is in place, so a failure between the
+    /// renames leaves a partial folder the next run can still finish. The old store moves to a name no
+    /// other folder has before it is deleted.
     private static func commit(partial: String, to storePath: String) throws(DatasetError) {
-        FileAccess.removeTree(FileAccess.join(partial, "pseudonym.key"))
-        FileAccess.removeTree(FileAccess.join(partial, "journal.txt"))
-        FileAccess.removeTree(FileAccess.join(partial, "fingerprint"))
         if FileAccess.exists(storePath) {
-            let old = storePath + ".old"
-            FileAccess.removeTree(old)
+            var old = storePath + ".replaced-\(getpid())"
+            var attempt = 0
+            while FileAccess.exists(old) {
+                attempt += 1
+                old = storePath + ".replaced-\(getpid())-\(attempt)"
+            }
             try FileAccess.rename(storePath, old)
             try FileAccess.rename(partial, storePath)
             FileAccess.removeTree(old)
         } else {
             try FileAccess.rename(partial, storePath)
         }
+        for name in ["pseudonym.key", "journal.txt", "fingerprint"] { FileAccess.removeTree(FileAccess.join(storePath, name)) }
     }
 
     private static func report(

@@ -25,7 +25,7 @@ struct PathGuard: Sendable {
         if trimmed.hasPrefix("/") {
             baseDepth = 0
             if !(candidate == root || candidate.hasPrefix(root + "/")) {
-                return .failure(DatasetError(path: relative, .pathEscapesRoot("absolute path outside \(root)")))
+                return .failure(DatasetError(path: relative, .pathEscapesRoot("an absolute path outside the root")))
             }
         } else {
             let baseRelative = (base ?? root).hasPrefix(root) ? String((base ?? root).dropFirst(root.count)) : ""
@@ -47,7 +47,7 @@ struct PathGuard: Sendable {
         }
         guard resolved == root || resolved.hasPrefix(root + "/") else {
             return .failure(
-                DatasetError(path: relative, .pathEscapesRoot("resolves to \(resolved) through a symbolic link")))
+                DatasetError(path: relative, .pathEscapesRoot("resolves outside the root through a symbolic link")))
         }
         return .success(resolved)
     }

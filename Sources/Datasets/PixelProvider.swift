@@ -29,7 +29,8 @@ func encodeStored(_ values: UnsafeBufferPointer<Float>, storage: PreprocessSetti
         let out = buffer.baseAddress! + start
         switch storage {
         case .uint8:
-            for (i, v) in values.enumerated() { out[i] = UInt8(min(max(v, 0), 1) * 255 + 0.5) }
+            // NaN (a file whose rescale or window is not finite) is stored as 0, never trapped on.
+            for (i, v) in values.enumerated() { out[i] = v.isNaN ? 0 : UInt8(min(max(v, 0), 1) * 255 + 0.5) }
         case .float32:
             for (i, v) in values.enumerated() {
                 let bits = v.bitPattern.littleEndian

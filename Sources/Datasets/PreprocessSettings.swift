@@ -69,18 +69,18 @@ public struct PreprocessSettings: Sendable, Equatable, Codable {
             throw DatasetError(path: "--channels", .invalidOptions("channels must be 1 or 3, got \(channels)"))
         }
         switch dicomIntensity {
-        case .window(_, let width) where !(width >= 1):
-            throw DatasetError(path: "--dicom-window", .invalidOptions("window width must be at least 1"))
+        case .window(let center, let width) where !(width >= 1 && width.isFinite && center.isFinite):
+            throw DatasetError(path: "--dicom-window", .invalidOptions("window centre must be finite and width at least 1"))
         case .percentile(let low, let high) where !(0 <= low && low < high && high <= 100):
             throw DatasetError(path: "--dicom-window", .invalidOptions("percentiles need 0 ≤ low < high ≤ 100"))
         default: break
         }
         if let normalization {
             guard normalization.mean.count == channels, normalization.std.count == channels,
-                normalization.std.allSatisfy({ $0 > 0 })
+                normalization.mean.allSatisfy(\.isFinite), normalization.std.allSatisfy({ $0 > 0 && $0.isFinite })
             else {
                 throw DatasetError(
-                    path: "--normalize", .invalidOptions("need \(channels) means and \(channels) positive deviations"))
+                    path: "--normalize", .invalidOptions("need \(channels) finite means and \(channels) positive finite deviations"))
             }
         }
     }

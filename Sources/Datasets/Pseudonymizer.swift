@@ -77,3 +77,50 @@ enum ContentHash {
         bytes.withUnsafeBytes { hex($0) }
     }
 }
+
+/// Replaces every known raw patient identifier in a written path or message by its pseudonym: whole
+/// path components, and the parts of a component between `.`, `_` and spaces (so `ct-p0001_2.dcm`,
+/// `00000042_000.png` and a PACS folder named by PatientID are all caught), whichever sample the text
+/// belongs to. Built once per store from every identifier form in the manifest (3 characters or more).
+struct PathRedactor {
+    private var pseudonyms: [Substring: String] = [:]
+
+    init(manifest: SourceManifest, pseudonymizer: Pseudonymizer) {
+        func add(_ forms: [String], of raw: String) {
+            let pseudonym = pseudonymizer.pseudonym(raw)
+            for form in forms where form.count >= 3 && pseudonyms[Substring(form)] == nil {
+                pseudonyms[Substring(form)] = pseudonym
+            }
+        }
+        for sample in manifest.samples {
+            if let raw = sample.patient { add([raw] + sample.patientAliases, of: raw) }
+        }
+        for failure in manifest.rejected {
+            if let raw = failure.identifiers.first { add(failure.identifiers, of: raw) }
+        }
+    }
+
+    func redact(_ text: String) -> String {
+        guard !pseudonyms.isEmpty else { return text }
+        var result = ""
+        for (n, component) in text.split(separator: "/", omittingEmptySubsequences: false).enumerated() {
+            if n > 0 { result += "/" }
+            if let pseudonym = pseudonyms[component] {
+                result += pseudonym
+                continue
+            }
+            var token = ""
+            for character in component {
+                if character == "." || character == "_" || character == " " {
+                    result += pseudonyms[Substring(token)] ?? token
+                    result.append(character)
+                    token = ""
+                } else {
+                    token.append(character)
+                }
+            }
+            result += pseudonyms[Substring(token)] ?? token
+        }
+        return result
+    }
+}

@@ -14,6 +14,7 @@ struct StoreFinisher {
     let pseudonymizer: Pseudonymizer
 
     func finish() throws(DatasetError) -> (StoreMetadata, [IngestFailure]) {
+        let redactor = PathRedactor(manifest: manifest, pseudonymizer: pseudonymizer)
         guard rowCount > 0 else {
             let reasons = entries.prefix(3).compactMap(\.failure).joined(separator: "; ")
             throw DatasetError(path: manifest.root, .empty("every sample failed to decode (\(reasons))"))
@@ -40,18 +41,18 @@ struct StoreFinisher {
         var row = 0
 
         for rejected in manifest.rejected {
-            let clean = sanitize(rejected)
+            let clean = sanitize(rejected, redactor)
             refused.append(clean)
             failuresCSV += CSVWriter.line([clean.path, clean.file ?? "", clean.reason])
         }
         for entry in entries {
             let sample = manifest.samples[entry.index]
             let pseudonym = sample.patient.map { pseudonymizer.pseudonym($0) }
-            let path = recordedPath(entry.index, sample: sample, pseudonym: pseudonym)
+            let path = redactor.redact(recordedPath(entry.index, sample: sample, pseudonym: pseudonym))
             if let reason = entry.failure {
                 var failure = IngestFailure(path: path.isEmpty ? "#\(entry.index)" : path, reason: reason)
                 failure.identifiers = ([sample.patient].compactMap { $0 } + sample.patientAliases)
-                failure = sanitize(failure)
+                failure = sanitize(failure, redactor)
                 failures.append(failure)
                 failuresCSV += CSVWriter.line([failure.path, "", failure.reason])
                 continue
@@ -145,7 +146,7 @@ struct StoreFinisher {
 
     /// A failure as written: every raw form of its patient's identifier replaced by the pseudonym (in
     /// the location, the named file and the reason); file paths withheld under `--source-paths none`.
-    private func sanitize(_ failure: IngestFailure) -> IngestFailure {
+    private func sanitize(_ failure: IngestFailure, _ redactor: PathRedactor) -> IngestFailure {
         var clean = failure
         if let raw = failure.identifiers.first {
             let pseudonym = pseudonymizer.pseudonym(raw)
@@ -155,6 +156,9 @@ struct StoreFinisher {
                 clean.reason = pseudonymizer.redact(clean.reason, identifier: form, pseudonym: pseudonym)
             }
         }
+        clean.path = redactor.redact(clean.path)
+        clean.file = clean.file.map { redactor.redact($0) }
+        clean.reason = redactor.redact(clean.reason)
         clean.identifiers = []
         if options.sourcePaths == .none {
             clean.file = nil
