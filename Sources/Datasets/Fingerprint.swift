@@ -28,8 +28,7 @@ enum Fingerprint {
         }
         // A user key enters as a MAC (its bytes never do): another key gives other pseudonyms, another store.
         let keyTag = userKey.map { key in
-            HMAC<SHA256>.authenticationCode(for: Array("medsilo fingerprint".utf8), using: SymmetricKey(data: key))
-                .map { String($0, radix: 16) }.joined()
+            hexString(HMAC<SHA256>.authenticationCode(for: Array("medsilo fingerprint".utf8), using: SymmetricKey(data: key)))
         }
         add("seed \(options.seed) paths \(options.sourcePaths.rawValue) key \(keyTag ?? "random")")
         for input in manifest.inputs {
@@ -46,6 +45,6 @@ enum Fingerprint {
             }
             add("\(sample.labels) \(sample.patient ?? "-") \(sample.site ?? "-") \(sample.split?.rawValue ?? "-")")
         }
-        return hasher.finalize().map { String($0 >> 4, radix: 16) + String($0 & 0xF, radix: 16) }.joined()
+        return hexString(hasher.finalize())
     }
 }

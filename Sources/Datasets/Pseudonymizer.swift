@@ -26,12 +26,7 @@ public struct Pseudonymizer: Sendable {
     }
 
     public func pseudonym(_ identifier: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(identifier.utf8), using: key)
-        var text = "p"
-        for byte in mac.prefix(10) {
-            text += String(byte >> 4, radix: 16) + String(byte & 0xF, radix: 16)
-        }
-        return text
+        "p" + hexString(HMAC<SHA256>.authenticationCode(for: Array(identifier.utf8), using: key).prefix(10))
     }
 
     /// Reads a key file: at least 16 bytes, used as they are.
@@ -63,14 +58,17 @@ public struct Pseudonymizer: Sendable {
     }
 }
 
+/// Bytes as lowercase hex, two digits each.
+func hexString(_ bytes: some Sequence<UInt8>) -> String {
+    var text = ""
+    for byte in bytes { text += String(byte >> 4, radix: 16) + String(byte & 0xF, radix: 16) }
+    return text
+}
+
 /// SHA-256 of file contents, as lowercase hex.
 enum ContentHash {
     static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        var text = ""
-        for byte in SHA256.hash(data: bytes) {
-            text += String(byte >> 4, radix: 16) + String(byte & 0xF, radix: 16)
-        }
-        return text
+        hexString(SHA256.hash(data: bytes))
     }
 
     static func hex(_ bytes: [UInt8]) -> String {
