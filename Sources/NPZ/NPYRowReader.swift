@@ -15,6 +15,8 @@ public final class NPYRowReader {
     public let rowsPerChunk: Int
     /// The first row of the next chunk.
     public private(set) var nextRow = 0
+    /// Bytes read into the chunk buffer per step.
+    static let fillPiece = 4 << 20
     private let stream: MemberStream
     private var finished = false
     /// The first error; the stream's position is unknown after it, so every later call throws it again.
@@ -56,20 +58,27 @@ public final class NPYRowReader {
             return nil
         }
         let count = rows.count * header.rowByteCount
-        if buffer.count != count {
-            buffer.removeAll(keepingCapacity: true)
-            buffer.append(contentsOf: repeatElement(0, count: count))
-        }
+        // The buffer grows as data actually arrives (4 MiB at a time), so a member that declares far
+        // more than it holds fails on its missing bytes before memory is spent on them.
+        // A buffer already large enough (the previous chunk's) is reused as it is.
         let stream = self.stream
-        let result: Result<Void, NPZError> = buffer.withUnsafeMutableBytes { raw in
-            do throws(NPZError) {
-                try stream.read(into: raw)
-                return .success(())
-            } catch {
-                return .failure(error)
+        var filled = 0
+        while filled < count {
+            let start = filled
+            let piece = min(Self.fillPiece, count - start)
+            if buffer.count < start + piece { buffer.append(contentsOf: repeatElement(0, count: start + piece - buffer.count)) }
+            let result: Result<Void, NPZError> = buffer.withUnsafeMutableBytes { raw in
+                do throws(NPZError) {
+                    try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[start..<start + piece]))
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
             }
+            try result.get()
+            filled += piece
         }
-        try result.get()
+        if buffer.count > count { buffer.removeLast(buffer.count - count) }
         nextRow = rows.upperBound
         if nextRow == header.rowCount { try finishOnce() }
         return rows

@@ -14,9 +14,12 @@ import NPZ
 import Glibc
 #endif
 
+/// Reports the failure on standard error and the peak memory on standard output ("failed PEAK"), so
+/// that a test can bound the memory spent before an input is refused.
 func fail(_ message: String) -> Never {
     var line = "memory-probe: \(message)\n"
     line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    print("failed \(peakResidentKilobytes())")
     exit(1)
 }
 

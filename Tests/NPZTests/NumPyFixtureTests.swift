@@ -111,4 +111,24 @@ import Testing
         #expect(result.nonZero == 0)
         #expect(result.peakKilobytes > 0 && result.peakKilobytes < 48 * 1024, "peak resident memory \(result.peakKilobytes) KiB while streaming 128 MiB")
     }
+
+    /// A deflated member that declares 256 MiB (within deflate's ratio of its 400 KiB of compressed
+    /// data) but inflates to 1 MiB: it is refused on its missing bytes, and the reader never holds more
+    /// than it has really read plus one 4 MiB step (in a child process, so the figure is its own).
+    @Test func aMemberDeclaringMoreThanItHoldsFailsBeforeMemoryIsSpent() throws {
+        let directory = TemporaryDirectory()
+        var generator = SplitMix(seed: 5)
+        let noise = (0..<(1 << 20)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let declared = 256 << 20
+        var member = ZIPBuilder.Member(
+            "big.npy", NPYBuilder.encode(descr: "|u1", shape: [16, declared / 16], data: noise), .deflated(.storedBlocks))
+        member.declaredSizeOverride = UInt64(declared + 128)
+        var builder = ZIPBuilder()
+        builder.add(member)
+        try writeFile(builder.bytes(), to: directory.file("lying.npz"))
+        let result = try run(memoryProbe, ["npz", directory.file("lying.npz"), "big"])
+        #expect(result.status == 1)
+        let peak = try #require(Int(result.stdout.split(separator: " ").last?.filter(\.isNumber) ?? ""))
+        #expect(peak > 0 && peak < 64 * 1024, "peak \(peak) KiB before refusing a member that declares 256 MiB")
+    }
 }
