@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "medsilo-bench", targets: ["medsilo-bench"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Partitioning", targets: ["Partitioning"]),
         /// For the fuzz targets in Fuzz/, which read archives through the NPZ API directly.
         .library(name: "NPZ", targets: ["NPZ"]),
     ],
@@ -58,12 +59,15 @@ let package = Package(
             dependencies: ["Imaging", "NPZ", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
+        /// Non-IID plans that spread a store's samples (or patients) across simulated hospitals.
+        .target(name: "Partitioning", dependencies: ["Datasets"]),
+
         // MARK: Executables.
 
         .executableTarget(
             name: "medsilo",
             dependencies: [
-                "Imaging", "Datasets", "SyntheticSuite",
+                "Imaging", "Datasets", "Partitioning", "SyntheticSuite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,6 +98,7 @@ let package = Package(
         .testTarget(name: "NPZTests", dependencies: ["NPZ", "TestSupport", "memory-probe"]),
         .testTarget(name: "SyntheticSuiteTests", dependencies: ["SyntheticSuite", "Imaging", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
+        .testTarget(name: "PartitioningTests", dependencies: ["Partitioning", "Datasets", "TestSupport"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -1,0 +1,69 @@
+import Datasets
+import Foundation
+import Imaging
+import Testing
+import TestSupport
+
+@testable import Partitioning
+
+/// Plans on a real store: patients whole, disjoint and complete coverage, the global test set apart.
+@Suite struct PlanBuilderTests {
+    /// A store of 60 patients × 3 gray PNGs, 4 classes (by patient), 3 sites.
+    static func store(_ directory: TemporaryDirectory) throws -> DatasetStore {
+        let root = directory.file("src")
+        var manifest = "path,label,patient,site\n"
+        for p in 0..<60 {
+            for i in 0..<3 {
+                let path = "img/p\(p)_\(i).png"
+                try FileManager.default.createDirectory(atPath: root + "/img", withIntermediateDirectories: true)
+                try writeFile(try PNGWriter.encode([UInt8](repeating: UInt8(p), count: 16), width: 4, height: 4, channels: 1), to: root + "/" + path)
+                manifest += "\(path),c\(p % 4),P\(p),S\(p % 3)\n"
+            }
+        }
+        try writeFile(Array(manifest.utf8), to: root + "/labels.csv")
+        let source = try LayoutSelection.manifest(source: root, kind: .csv, options: LayoutOptions())
+        _ = try Ingest.run(source, to: directory.file("store"), options: IngestOptions(preprocessing: PreprocessSettings(size: 2)))
+        return try DatasetStore(path: directory.file("store"))
+    }
+
+    @Test(arguments: ["iid", "dirichlet", "pathological", "natural"])
+    func plansKeepPatientsWholeAndCoverTheTrainingPool(scheme: String) throws {
+        let directory = TemporaryDirectory()
+        let store = try Self.store(directory)
+        let partitioner: any Partitioner = switch scheme {
+        case "iid": IIDPartitioner()
+        case "dirichlet": DirichletPartitioner(alpha: 1, minimumSize: 3)
+        case "pathological": PathologicalPartitioner(classesPerHospital: 2)
+        default: NaturalPartitioner()
+        }
+        let plan = try PlanBuilder.build(store: store, partitioner: partitioner, hospitals: 3, seed: 4)
+        #expect(plan.grouping == "patient")
+        #expect(plan.globalTest == store.indices(of: .test))
+        let assigned = plan.hospitals.flatMap { $0.train + $0.val + $0.test }
+        #expect(assigned.sorted() == (0..<store.count).filter { store.split($0) != .test })
+        var hospitalOfPatient: [Int: String] = [:]
+        for hospital in plan.hospitals {
+            #expect(!hospital.train.isEmpty)
+            for index in hospital.train + hospital.val + hospital.test {
+                let patient = store.patient(index)!
+                if let known = hospitalOfPatient[patient] { #expect(known == hospital.id) }
+                hospitalOfPatient[patient] = hospital.id
+            }
+        }
+        // Same seed, same plan; the plan survives a JSON round trip.
+        #expect(try PlanBuilder.build(store: store, partitioner: partitioner, hospitals: 3, seed: 4) == plan)
+        let decoded = try JSONDecoder().decode(PartitionPlan.self, from: JSONEncoder().encode(plan))
+        #expect(decoded == plan)
+        let statistics = PartitionStatistics(plan: plan, store: store)
+        #expect(statistics.hospitals.map(\.samples).reduce(0, +) == assigned.count)
+        #expect(statistics.hospitals.allSatisfy { $0.patients * 3 == $0.samples })
+    }
+
+    @Test func aHospitalWithoutTrainingDataIsAnError() throws {
+        let directory = TemporaryDirectory()
+        let store = try Self.store(directory)
+        #expect(throws: PartitionError.self) {
+            try PlanBuilder.build(store: store, partitioner: IIDPartitioner(), hospitals: 3, seed: 0, minimumTrain: 1000)
+        }
+    }
+}
