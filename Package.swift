@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "medsilo-bench",
             dependencies: [
-                "Imaging", "Datasets", "DecodeBaselines",
+                "Imaging", "Datasets", "Partitioning", "DecodeBaselines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/medsilo-bench"

@@ -10,6 +10,12 @@ public struct PartitionInput: Sendable {
         public var label: Int
         /// Site index of the unit's first sample, if any.
         public var site: Int?
+
+        public init(samples: [Int], label: Int, site: Int?) {
+            self.samples = samples
+            self.label = label
+            self.site = site
+        }
     }
 
     public var units: [Unit]
