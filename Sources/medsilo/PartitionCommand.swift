@@ -16,7 +16,11 @@ struct PartitionCommand: ParsableCommand {
     )
 
     enum Scheme: String, ExpressibleByArgument, CaseIterable {
-        case iid, dirichlet, pathological, natural
+        case iid, dirichlet, pathological, shards, size, natural
+    }
+
+    enum SizeProfile: String, ExpressibleByArgument, CaseIterable {
+        case linear, square, exponential
     }
 
     @Argument(help: "The store folder.")
@@ -39,6 +43,15 @@ struct PartitionCommand: ParsableCommand {
 
     @Option(help: "Pathological: classes per hospital.")
     var classesPerHospital: Int = 2
+
+    @Option(help: "Shards: shards per hospital.")
+    var shardsPerHospital: Int = 2
+
+    @Option(help: "Size: linear, square or exponential hospital sizes (ignored with --sizes).")
+    var sizeProfile: SizeProfile = .linear
+
+    @Option(help: "Size: explicit relative sizes, one per hospital (e.g. 1,1,2,4).")
+    var sizes: String?
 
     @Flag(help: "Spread samples one by one instead of whole patients.")
     var noPatientGrouping = false
@@ -69,6 +82,17 @@ struct PartitionCommand: ParsableCommand {
         case .iid: partitioner = IIDPartitioner()
         case .dirichlet: partitioner = DirichletPartitioner(alpha: alpha, minimumSize: minSize, selfBalancing: selfBalancing)
         case .pathological: partitioner = PathologicalPartitioner(classesPerHospital: classesPerHospital)
+        case .shards: partitioner = ShardPartitioner(shardsPerHospital: shardsPerHospital)
+        case .size:
+            if let sizes {
+                partitioner = SizePartitioner(profile: .explicit(sizes.split(separator: ",").compactMap { Double($0) }))
+            } else {
+                switch sizeProfile {
+                case .linear: partitioner = SizePartitioner(profile: .linear)
+                case .square: partitioner = SizePartitioner(profile: .square)
+                case .exponential: partitioner = SizePartitioner(profile: .exponential)
+                }
+            }
         case .natural: partitioner = NaturalPartitioner()
         }
         let plan: PartitionPlan

@@ -16,7 +16,7 @@ import TestSupport
 
     static let schemes: [any Partitioner] = [
         IIDPartitioner(), DirichletPartitioner(alpha: 0.5, minimumSize: 5), DirichletPartitioner(alpha: 0.1, minimumSize: 2, selfBalancing: true),
-        PathologicalPartitioner(classesPerHospital: 2),
+        PathologicalPartitioner(classesPerHospital: 2), ShardPartitioner(shardsPerHospital: 2), SizePartitioner(profile: .square),
     ]
 
     @Test(arguments: 0..<schemes.count)
@@ -108,5 +108,32 @@ import TestSupport
         let js = 0.5 * log2(4.0 / 3.0) + 0.5 * (0.5 * log2(2.0 / 3.0) + 0.5)
         #expect(abs(PartitionStatistics.jensenShannon(p, q) - js.squareRoot()) < 1e-12)
         #expect(PartitionStatistics.jensenShannon(q, q) == 0)
+    }
+
+    @Test func shardsGiveEachHospitalFewClasses() throws {
+        var generator = SeededGenerator(seed: 2)
+        let input = Self.input(count: 1000, classes: 10)
+        let hospitals = try ShardPartitioner(shardsPerHospital: 2).assign(input, hospitals: 10, generator: &generator)
+        // 20 shards of 50 over classes of 100 units: each shard holds one class, a hospital at most two.
+        for units in hospitals {
+            #expect(units.count == 100)
+            #expect(Set(units.map { input.units[$0].label }).count <= 2)
+        }
+        #expect(throws: PartitionError.self) { try ShardPartitioner(shardsPerHospital: 200).assign(input, hospitals: 10, generator: &generator) }
+    }
+
+    @Test func sizeProfilesFollowTheirWeights() throws {
+        var generator = SeededGenerator(seed: 2)
+        let input = Self.input(count: 1000, classes: 3)
+        // Linear over 4 hospitals: 1 unit each, then 996 · (1, 2, 3, 4)/10 = 99.6, 199.2, 298.8, 398.4 →
+        // rounded down 99, 199, 298, 398 (+1 each); the 2 left go to the largest remainders, 0.8 (third)
+        // and 0.6 (first).
+        let linear = try SizePartitioner(profile: .linear).assign(input, hospitals: 4, generator: &generator).map(\.count)
+        #expect(linear == [101, 200, 300, 399])
+        let explicit = try SizePartitioner(profile: .explicit([1, 1, 2])).assign(input, hospitals: 3, generator: &generator).map(\.count)
+        #expect(explicit == [250, 250, 500])
+        let exponential = try SizePartitioner(profile: .exponential).assign(input, hospitals: 3, generator: &generator).map(\.count)
+        #expect(exponential[2] > 9 * exponential[0])
+        #expect(throws: PartitionError.self) { try SizePartitioner(profile: .explicit([1, 2])).assign(input, hospitals: 3, generator: &generator) }
     }
 }
