@@ -25,6 +25,14 @@ public struct PartitionStatistics: Sendable, Codable {
     public var globalTest: Int
     public var meanJensenShannon: Double
 
+    /// Statistics given directly (tests).
+    init(classes: [String], hospitals: [Hospital], globalTest: Int, meanJensenShannon: Double) {
+        self.classes = classes
+        self.hospitals = hospitals
+        self.globalTest = globalTest
+        self.meanJensenShannon = meanJensenShannon
+    }
+
     public init(plan: PartitionPlan, store: DatasetStore) {
         classes = store.classes
         let k = store.classes.count

@@ -3,10 +3,20 @@ import Datasets
 import FoundationEssentials
 import Partitioning
 
-/// `medsilo partition`: spread a store across simulated hospitals and write the plan.
+/// `medsilo partition`: make plans (the default subcommand) and show them.
 struct PartitionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "partition",
+        abstract: "Spread a dataset store across simulated hospitals (partition STORE …), or show a plan (partition show).",
+        subcommands: [PartitionMake.self, PartitionShow.self],
+        defaultSubcommand: PartitionMake.self
+    )
+}
+
+/// `medsilo partition [make]`: spread a store across simulated hospitals and write the plan.
+struct PartitionMake: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "make",
         abstract: "Partition a dataset store across hospitals (IID, Dirichlet, pathological, natural sites) into a plan file.",
         discussion: """
             The store's train and val samples are spread; its test split is kept as the global test set. \
@@ -119,18 +129,78 @@ struct PartitionCommand: ParsableCommand {
             return
         }
         print("\(out): \(plan.scheme) over \(hospitals) hospitals (\(plan.grouping)-grouped, seed \(seed)); global test \(statistics.globalTest)")
-        let width = 7
-        var header = "hospital".padding(10) + "train".leftPadding(7) + "val".leftPadding(6) + "test".leftPadding(6) + "JS".leftPadding(7)
-        for name in statistics.classes { header += String(name.prefix(width - 1)).leftPadding(width) }
-        print(header)
-        for h in statistics.hospitals {
-            var line = h.id.padding(10) + String(h.train).leftPadding(7) + String(h.val).leftPadding(6) + String(h.test).leftPadding(6)
-                + formatted(h.jensenShannon, digits: 3).leftPadding(7)
-            for count in h.classCounts { line += String(count).leftPadding(width) }
-            print(line)
-        }
-        print("mean Jensen–Shannon distance to the global label distribution: \(formatted(statistics.meanJensenShannon, digits: 3))")
+        printTable(statistics)
     }
+}
+
+/// `medsilo partition show PLAN`: the statistics table of a plan, optionally a heatmap picture.
+struct PartitionShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a plan's hospitals × classes table, and draw it as an SVG heatmap.")
+
+    @Argument(help: "The plan file.")
+    var plan: String
+
+    @Option(help: "The store (default: the path recorded in the plan).")
+    var store: String?
+
+    @Option(help: "Write a heatmap of hospitals × classes to this SVG file.")
+    var plot: String?
+
+    @Flag(help: "Heatmap cells in percent of each hospital's samples instead of counts.")
+    var percent = false
+
+    @Flag(help: "Print the statistics as one JSON object.")
+    var json = false
+
+    func run() throws {
+        let loaded: PartitionPlan
+        do {
+            loaded = try JSONDecoder().decode(PartitionPlan.self, from: Data(try FileIO.read(plan)))
+        } catch {
+            Output.error("\(plan): not a partition plan (\(error))")
+            throw ExitCode(1)
+        }
+        let opened: DatasetStore
+        do { opened = try DatasetStore(path: store ?? loaded.store.path) } catch {
+            Output.error(error.description)
+            throw ExitCode(1)
+        }
+        guard opened.metadata.fingerprint == loaded.store.fingerprint, opened.count == loaded.store.count else {
+            Output.error("\(plan): made for another store (fingerprint or size differs from \(opened.path))")
+            throw ExitCode(1)
+        }
+        let statistics = PartitionStatistics(plan: loaded, store: opened)
+        if let plot {
+            let title = "\(loaded.scheme) \(loaded.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) seed \(loaded.seed)"
+            let svg = Heatmap.svg(statistics, scale: percent ? .percent : .counts, title: title)
+            do { try FileIO.writeAtomically(Array(svg.utf8), to: plot) } catch {
+                Output.error(error.description)
+                throw ExitCode(1)
+            }
+        }
+        if json {
+            print(Output.jsonLine(statistics))
+        } else {
+            print("\(plan): \(loaded.scheme) over \(loaded.hospitalCount) hospitals (\(loaded.grouping)-grouped, seed \(loaded.seed)); global test \(statistics.globalTest)")
+            printTable(statistics)
+        }
+    }
+}
+
+/// The hospitals × classes table with sizes and Jensen–Shannon distances.
+func printTable(_ statistics: PartitionStatistics) {
+    let width = 7
+    var header = "hospital".padding(10) + "train".leftPadding(7) + "val".leftPadding(6) + "test".leftPadding(6) + "JS".leftPadding(7)
+    for name in statistics.classes { header += String(name.prefix(width - 1)).leftPadding(width) }
+    print(header)
+    for h in statistics.hospitals {
+        var line = h.id.padding(10) + String(h.train).leftPadding(7) + String(h.val).leftPadding(6) + String(h.test).leftPadding(6)
+            + formatted(h.jensenShannon, digits: 3).leftPadding(7)
+        for count in h.classCounts { line += String(count).leftPadding(width) }
+        print(line)
+    }
+    print("mean Jensen–Shannon distance to the global label distribution: \(formatted(statistics.meanJensenShannon, digits: 3))")
 }
 
 import Imaging

@@ -23,6 +23,12 @@ import TestSupport
         let planned = (plan["hospitals"] as? [[String: Any]] ?? []).flatMap { ($0["train"] as? [Int] ?? []) + ($0["val"] as? [Int] ?? []) + ($0["test"] as? [Int] ?? []) }
         let globalTest = plan["globalTest"] as? [Int] ?? []
         #expect((planned + globalTest).sorted() == Array(0..<60))
+        // `show` redraws the same table from the plan and writes the heatmap.
+        let show = try run(CLITests.binary, ["partition", "show", directory.file("plan.json"), "--plot", directory.file("heat.svg"), "--json"])
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout == result.stdout)
+        let svg = try String(contentsOfFile: directory.file("heat.svg"), encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("h02"))
         // Natural needs sites; this store has none: one clear message, exit 1.
         let natural = try run(CLITests.binary, ["partition", directory.file("store"), "--hospitals", "3", "--scheme", "natural", "--out", directory.file("n.json")])
         #expect(natural.status == 1 && natural.stderr.contains("no sites"))
