@@ -165,7 +165,7 @@ struct DecodeBenchmark: ParsableCommand {
             slots[thread] = done
         }
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         return Double(totals.reduce(0, +)) / seconds
     }
 

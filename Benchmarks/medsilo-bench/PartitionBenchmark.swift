@@ -52,8 +52,7 @@ struct PartitionBenchmark: ParsableCommand {
             let start = clock.now
             var seeded = SeededGenerator(seed: 7)
             let assignment = try partitioner.assign(input, hospitals: hospitals, generator: &seeded)
-            let elapsed = clock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = (clock.now - start).seconds
             precondition(assignment.reduce(0) { $0 + $1.count } == input.units.count)
             results.append(Result(name: name, units: input.units.count, seconds: seconds))
             if !json { print("\(name): \(input.units.count) units → \(hospitals) hospitals in \(String(format3(seconds))) s") }

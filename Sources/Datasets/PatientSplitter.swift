@@ -25,7 +25,8 @@ public struct PatientSplitter: Sendable {
 
         public static let `default` = Ratios(train: 0.7, val: 0.15, test: 0.15)
 
-        func value(_ split: Split) -> Double {
+        /// The ratio of `split`.
+        public func share(_ split: Split) -> Double {
             switch split {
             case .train: return train
             case .val: return val
@@ -80,9 +81,9 @@ public struct PatientSplitter: Sendable {
                 open.append(members)
             }
         }
-        var candidates = Split.allCases.filter { !givenSplits.contains($0) && ratios.value($0) > 0 }
+        var candidates = Split.allCases.filter { !givenSplits.contains($0) && ratios.share($0) > 0 }
         if candidates.isEmpty { candidates = [.train] }
-        let ratioSum = candidates.map { ratios.value($0) }.reduce(0, +)
+        let ratioSum = candidates.map { ratios.share($0) }.reduce(0, +)
 
         var generator = SeededGenerator(seed: seed)
         open.shuffle(using: &generator)
@@ -97,7 +98,7 @@ public struct PatientSplitter: Sendable {
             var best = candidates[0]
             var bestCost = Double.infinity
             for split in candidates {
-                let share = ratios.value(split) / ratioSum
+                let share = ratios.share(split) / ratioSum
                 var cost = 0.0
                 for (label, n) in groupCounts {
                     cost = max(cost, (counts[Int(split.code)][label] + n / 2) / (share * labelTotals[label]))

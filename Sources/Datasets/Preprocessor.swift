@@ -75,18 +75,11 @@ struct Preprocessor: Sendable {
         case .fullScale(let full):
             scale = 1 / full
         }
-        let size = settings.size
-        let rowTaps = scratch.taps(input: rows, output: size, method: settings.resize)
-        let columnTaps = scratch.taps(input: columns, output: size, method: settings.resize)
-        PreprocessScratch.grow(&scratch.vertical, to: size * columns * samples)
-        PreprocessScratch.grow(&scratch.resized, to: size * size * keep)
-        scratch.vertical.withUnsafeMutableBufferPointer { mid in
-            scratch.resized.withUnsafeMutableBufferPointer { resized in
-                Resampling.resize(
-                    UnsafeBufferPointer(frame), height: rows, width: columns, samples: samples, channels: keep,
-                    rowTaps: rowTaps, columnTaps: columnTaps, scratch: mid, into: resized)
-                convertChannels(resized, from: keep, scale: scale, into: output)
-            }
+        resizeAndConvert(rows: rows, columns: columns, samples: samples, scale: scale, scratch: scratch, into: output) {
+            rowTaps, columnTaps, mid, resized in
+            Resampling.resize(
+                UnsafeBufferPointer(frame), height: rows, width: columns, samples: samples, channels: keep,
+                rowTaps: rowTaps, columnTaps: columnTaps, scratch: mid, into: resized)
         }
     }
 
@@ -97,6 +90,22 @@ struct Preprocessor: Sendable {
         into output: UnsafeMutableBufferPointer<Float>
     ) {
         let keep = samples >= 3 ? 3 : 1
+        resizeAndConvert(rows: rows, columns: columns, samples: samples, scale: 1 / 255, scratch: scratch, into: output) {
+            rowTaps, columnTaps, mid, resized in
+            Resampling.resize(
+                bytes: frame, height: rows, width: columns, samples: samples, channels: keep, rowTaps: rowTaps,
+                columnTaps: columnTaps, scratch: mid, into: resized)
+        }
+    }
+
+    /// Sizes the scratch buffers, runs `resize` (rows × columns × samples → size × size × kept
+    /// channels) with the cached taps, then scales and converts channels into `output`.
+    private func resizeAndConvert(
+        rows: Int, columns: Int, samples: Int, scale: Float, scratch: PreprocessScratch,
+        into output: UnsafeMutableBufferPointer<Float>,
+        resize: (Resampling.AxisTaps, Resampling.AxisTaps, UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void
+    ) {
+        let keep = samples >= 3 ? 3 : 1
         let size = settings.size
         let rowTaps = scratch.taps(input: rows, output: size, method: settings.resize)
         let columnTaps = scratch.taps(input: columns, output: size, method: settings.resize)
@@ -104,10 +113,8 @@ struct Preprocessor: Sendable {
         PreprocessScratch.grow(&scratch.resized, to: size * size * keep)
         scratch.vertical.withUnsafeMutableBufferPointer { mid in
             scratch.resized.withUnsafeMutableBufferPointer { resized in
-                Resampling.resize(
-                    bytes: frame, height: rows, width: columns, samples: samples, channels: keep, rowTaps: rowTaps,
-                    columnTaps: columnTaps, scratch: mid, into: resized)
-                convertChannels(resized, from: keep, scale: 1 / 255, into: output)
+                resize(rowTaps, columnTaps, mid, resized)
+                convertChannels(resized, from: keep, scale: scale, into: output)
             }
         }
     }

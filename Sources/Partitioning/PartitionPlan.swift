@@ -80,13 +80,3 @@ public enum PlanBuilder {
             globalTest: store.indices(of: .test))
     }
 }
-
-extension PatientSplitter.Ratios {
-    func share(_ split: Split) -> Double {
-        switch split {
-        case .train: return train
-        case .val: return val
-        case .test: return test
-        }
-    }
-}
