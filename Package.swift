@@ -20,6 +20,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        /// Property-based tests (generators and shrinking on Swift Testing); tests only.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
         // MARK: C shims, one per native library.
@@ -98,7 +100,10 @@ let package = Package(
         .testTarget(name: "NPZTests", dependencies: ["NPZ", "TestSupport", "memory-probe"]),
         .testTarget(name: "SyntheticSuiteTests", dependencies: ["SyntheticSuite", "Imaging", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
-        .testTarget(name: "PartitioningTests", dependencies: ["Partitioning", "Datasets", "TestSupport"]),
+        .testTarget(
+            name: "PartitioningTests",
+            dependencies: ["Partitioning", "Datasets", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],
     cxxLanguageStandard: .cxx17

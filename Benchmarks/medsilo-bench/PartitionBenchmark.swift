@@ -3,9 +3,11 @@ import Datasets
 import FoundationEssentials
 import Partitioning
 
-/// Seconds to partition N labelled samples across H hospitals with Dirichlet α (and IID), with units
-/// being single samples or patients of several samples each. Labels and patients are generated here
-/// (the store is not involved: this times the partitioner itself).
+/// Seconds to partition N labelled samples across H hospitals with Dirichlet α (and other schemes), with
+/// units being single samples or patients of several samples each. Labels and patients are generated
+/// here, so the store's disk reads are not timed. Two kinds of figure: the partitioner alone ("assign"),
+/// and the whole plan ("plan": grouping samples into patient units, the partitioner, and each hospital's
+/// local train/val/test split).
 struct PartitionBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "partition")
 
@@ -43,19 +45,40 @@ struct PartitionBenchmark: ParsableCommand {
                 PartitionInput.Unit(samples: Array(start..<min(samples, start + perPatient)), label: labels[start], site: nil)
             }, classCount: classes, grouped: true)
         var results: [Result] = []
+        let values = (0..<samples).map { _ in generator.nextUnit() }
         for (name, partitioner, input) in [
-            ("dirichlet α=\(alpha), samples", DirichletPartitioner(alpha: alpha, minimumSize: 10) as any Partitioner, single),
-            ("dirichlet α=\(alpha), patients of \(perPatient)", DirichletPartitioner(alpha: alpha, minimumSize: 10), grouped),
-            ("iid, samples", IIDPartitioner(), single),
+            ("assign dirichlet α=\(alpha), samples", DirichletPartitioner(alpha: alpha, minimumSize: 10) as any Partitioner, single),
+            ("assign dirichlet α=\(alpha), patients of \(perPatient)", DirichletPartitioner(alpha: alpha, minimumSize: 10), grouped),
+            ("assign inner-dirichlet α=\(alpha), samples", InnerDirichletPartitioner(alpha: alpha), single),
+            ("assign continuous, samples", ContinuousPartitioner(values: values, feature: "x", strictness: 0.5), single),
+            ("assign iid, samples", IIDPartitioner(), single),
         ] {
             let clock = ContinuousClock()
             let start = clock.now
             var seeded = SeededGenerator(seed: 7)
             let assignment = try partitioner.assign(input, hospitals: hospitals, generator: &seeded)
             let seconds = (clock.now - start).seconds
-            precondition(assignment.reduce(0) { $0 + $1.count } == input.units.count)
+            precondition(assignment.hospitals.reduce(0) { $0 + $1.count } + assignment.dropped.count == input.units.count)
             results.append(Result(name: name, units: input.units.count, seconds: seconds))
             if !json { print("\(name): \(input.units.count) units → \(hospitals) hospitals in \(String(format3(seconds))) s") }
+        }
+        // Whole plans from per-sample labels and patient ids (patients of `perPatient` consecutive samples).
+        let all = Array(0..<samples)
+        for grouping in [true, false] {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let input = PartitionInput(
+                indices: all, classCount: classes, siteCount: 0, groupByPatient: grouping,
+                label: { labels[$0] }, patient: { $0 / perPatient }, site: { _ in nil })
+            let plan = try PlanBuilder.build(
+                input: input, partitioner: DirichletPartitioner(alpha: alpha, minimumSize: 10), hospitals: hospitals, seed: 7,
+                store: .init(path: "generated", fingerprint: "", count: samples), globalTest: [])
+            let seconds = (clock.now - start).seconds
+            let planned: Int = plan.hospitals.reduce(0) { sum, h in sum + h.train.count + h.val.count + h.test.count }
+            precondition(planned == samples)
+            let name = "plan dirichlet α=\(alpha), \(grouping ? "patient-grouped (\(perPatient) per patient)" : "samples")"
+            results.append(Result(name: name, units: input.units.count, seconds: seconds))
+            if !json { print("\(name): \(samples) samples (\(input.units.count) units) → \(hospitals) hospitals in \(String(format3(seconds))) s") }
         }
         if json {
             let encoder = JSONEncoder()

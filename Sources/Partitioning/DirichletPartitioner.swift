@@ -28,7 +28,7 @@ public struct DirichletPartitioner: Partitioner {
         self.attempts = attempts
     }
 
-    public func assign(_ input: PartitionInput, hospitals: Int, generator: inout SeededGenerator) throws(PartitionError) -> [[Int]] {
+    public func assign(_ input: PartitionInput, hospitals: Int, generator: inout SeededGenerator) throws(PartitionError) -> Assignment {
         guard alpha > 0, alpha.isFinite else { throw PartitionError("dirichlet: alpha must be positive, got \(alpha)") }
         guard minimumSize * hospitals <= input.units.count else {
             throw PartitionError(
@@ -61,7 +61,7 @@ public struct DirichletPartitioner: Partitioner {
                 }
             }
             smallest = result.map(\.count).min() ?? 0
-            if smallest >= minimumSize { return result }
+            if smallest >= minimumSize { return Assignment(result) }
         }
         throw PartitionError(
             "dirichlet: after \(attempts) draws with alpha \(alpha) some hospital still had fewer than \(minimumSize) units (the last draw's smallest had \(smallest)); raise --alpha, lower --min-size, use fewer hospitals, or --self-balancing")

@@ -7,7 +7,7 @@ public struct IIDPartitioner: Partitioner {
 
     public init() {}
 
-    public func assign(_ input: PartitionInput, hospitals: Int, generator: inout SeededGenerator) throws(PartitionError) -> [[Int]] {
+    public func assign(_ input: PartitionInput, hospitals: Int, generator: inout SeededGenerator) throws(PartitionError) -> Assignment {
         guard input.units.count >= hospitals else {
             throw PartitionError(
                 "iid: \(hospitals) hospitals need at least \(hospitals) \(input.grouped ? "patients" : "samples"); there are \(input.units.count) (use fewer hospitals)")
@@ -16,6 +16,6 @@ public struct IIDPartitioner: Partitioner {
         seededShuffle(&order, &generator)
         var result = [[Int]](repeating: [], count: hospitals)
         for (position, unit) in order.enumerated() { result[position % hospitals].append(unit) }
-        return result
+        return Assignment(result)
     }
 }

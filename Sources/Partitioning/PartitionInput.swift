@@ -27,34 +27,54 @@ public struct PartitionInput: Sendable {
     /// Builds units from the store's samples at `indices` (typically train + val; the store's test split
     /// stays the global test set).
     public init(store: DatasetStore, indices: [Int], groupByPatient: Bool) {
-        classCount = store.classes.count
-        siteCount = store.metadata.sites.count
-        grouped = groupByPatient && store.metadata.patients > 0
+        self.init(
+            indices: indices, classCount: store.classes.count, siteCount: store.metadata.sites.count,
+            groupByPatient: groupByPatient && store.metadata.patients > 0,
+            label: { store.labels($0).first ?? -1 }, patient: store.patient, site: store.site)
+    }
+
+    /// Builds units from per-sample accessors: the sample's first class (-1 for none), its patient and
+    /// its site. Samples of one patient form one unit when `groupByPatient`; a sample without a patient
+    /// is a unit of its own.
+    public init(
+        indices: [Int], classCount: Int, siteCount: Int, groupByPatient: Bool,
+        label: (Int) -> Int, patient: (Int) -> Int?, site: (Int) -> Int?
+    ) {
+        self.classCount = classCount
+        self.siteCount = siteCount
+        grouped = groupByPatient
         var unitOfPatient: [Int: Int] = [:]
         var units: [Unit] = []
-        var labelVotes: [[Int: Int]] = []
+        units.reserveCapacity(groupByPatient ? indices.count / 2 : indices.count)
+        // Label votes per unit: (label, count) pairs, a handful per unit at most.
+        var votes: [[(label: Int, count: Int)]] = []
         for index in indices {
-            let label = store.labels(index).first ?? -1
+            let sampleLabel = label(index)
             let unit: Int
-            if grouped, let patient = store.patient(index) {
+            if groupByPatient, let patient = patient(index) {
                 if let known = unitOfPatient[patient] {
                     unit = known
                 } else {
                     unit = units.count
                     unitOfPatient[patient] = unit
-                    units.append(Unit(samples: [], label: -1, site: store.site(index)))
-                    labelVotes.append([:])
+                    units.append(Unit(samples: [], label: -1, site: site(index)))
+                    votes.append([])
                 }
             } else {
                 unit = units.count
-                units.append(Unit(samples: [], label: -1, site: store.site(index)))
-                labelVotes.append([:])
+                units.append(Unit(samples: [], label: -1, site: site(index)))
+                votes.append([])
             }
             units[unit].samples.append(index)
-            labelVotes[unit][label, default: 0] += 1
+            if let slot = votes[unit].firstIndex(where: { $0.label == sampleLabel }) {
+                votes[unit][slot].count += 1
+            } else {
+                votes[unit].append((sampleLabel, 1))
+            }
         }
-        for (u, votes) in labelVotes.enumerated() {
-            units[u].label = votes.max { ($0.value, -$0.key) < ($1.value, -$1.key) }?.key ?? -1
+        // The most frequent class; ties go to the smaller class index.
+        for u in units.indices {
+            units[u].label = votes[u].max { ($0.count, -$0.label) < ($1.count, -$1.label) }?.label ?? -1
         }
         self.units = units
     }

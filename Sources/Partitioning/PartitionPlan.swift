@@ -17,6 +17,12 @@ public struct PartitionPlan: Sendable, Equatable, Codable {
         public var path: String
         public var fingerprint: String
         public var count: Int
+
+        public init(path: String, fingerprint: String, count: Int) {
+            self.path = path
+            self.fingerprint = fingerprint
+            self.count = count
+        }
     }
 
     public var format: String
@@ -32,51 +38,96 @@ public struct PartitionPlan: Sendable, Equatable, Codable {
     public var hospitals: [Hospital]
     /// The store's test split, kept aside for global evaluation.
     public var globalTest: [Int]
+    /// Samples of the spread pool that no hospital holds, grouped by the reason (empty when the
+    /// hospitals cover the pool).
+    public var dropped: [DroppedSamples]
+
+    public struct DroppedSamples: Sendable, Equatable, Codable {
+        public var reason: String
+        public var samples: [Int]
+    }
 }
 
 /// Partitions a store: units from its train and val samples go to hospitals by the partitioner; each
 /// hospital's units are split (by unit, seeded) into local train/val/test; the store's test split is the
-/// global test set. Every hospital must end with at least `minimumTrain` training samples.
+/// global test set.
+///
+/// Unless `allowEmpty`, every hospital must hold at least `minimumSize` samples and at least one training
+/// sample; otherwise the plan is refused with the hospital and what would help. With `allowEmpty` a
+/// hospital may hold nothing (a federation skips it).
 public enum PlanBuilder {
+    public static let defaultLocalSplit = PatientSplitter.Ratios(train: 0.8, val: 0.1, test: 0.1)
+
     public static func build(
-        store: DatasetStore, partitioner: some Partitioner, hospitals: Int, seed: UInt64, groupByPatient: Bool = true,
-        localSplit: PatientSplitter.Ratios = PatientSplitter.Ratios(train: 0.8, val: 0.1, test: 0.1), minimumTrain: Int = 1
+        store: DatasetStore, partitioner: some Partitioner, hospitals: Int?, seed: UInt64, groupByPatient: Bool = true,
+        localSplit: PatientSplitter.Ratios = defaultLocalSplit, minimumSize: Int = 10, allowEmpty: Bool = false
     ) throws(PartitionError) -> PartitionPlan {
-        guard hospitals >= 1 else { throw PartitionError("--hospitals must be at least 1") }
         let pool = (0..<store.count).filter { store.split($0) != .test }
         let input = PartitionInput(store: store, indices: pool, groupByPatient: groupByPatient)
+        return try build(
+            input: input, partitioner: partitioner, hospitals: hospitals, seed: seed,
+            store: .init(path: store.path, fingerprint: store.metadata.fingerprint, count: store.count),
+            globalTest: store.indices(of: .test), localSplit: localSplit, minimumSize: minimumSize, allowEmpty: allowEmpty)
+    }
+
+    /// The same from units already built (benchmarks, and callers with labels outside a store).
+    public static func build(
+        input: PartitionInput, partitioner: some Partitioner, hospitals requested: Int?, seed: UInt64,
+        store: PartitionPlan.StoreIdentity, globalTest: [Int],
+        localSplit: PatientSplitter.Ratios = defaultLocalSplit, minimumSize: Int = 10, allowEmpty: Bool = false
+    ) throws(PartitionError) -> PartitionPlan {
+        let implied = try partitioner.hospitalCount(for: input)
+        guard let hospitals = requested ?? implied else { throw PartitionError("\(partitioner.scheme): give the number of hospitals (--hospitals)") }
+        guard hospitals >= 1 else { throw PartitionError("--hospitals must be at least 1") }
         var generator = SeededGenerator(seed: seed)
         let assignment = try partitioner.assign(input, hospitals: hospitals, generator: &generator)
+        guard assignment.hospitals.count == hospitals else {
+            throw PartitionError("\(partitioner.scheme): made \(assignment.hospitals.count) hospitals, \(hospitals) were asked for")
+        }
+        let shares = Split.allCases.map { localSplit.share($0) }
         var plans: [PartitionPlan.Hospital] = []
-        for (h, units) in assignment.enumerated() {
+        plans.reserveCapacity(hospitals)
+        for (h, units) in assignment.hospitals.enumerated() {
             var order = units.sorted()
             seededShuffle(&order, &generator)
-            let total = order.reduce(0) { $0 + input.units[$1].samples.count }
-            var split: [Split: [Int]] = [.train: [], .val: [], .test: []]
-            var counts: [Split: Int] = [.train: 0, .val: 0, .test: 0]
+            let total = Double(order.reduce(0) { $0 + input.units[$1].samples.count })
+            var split: [[Int]] = [[], [], []]
+            var counts = [0, 0, 0]
             for unit in order {
                 // The split furthest below its share takes the unit (train first on ties).
-                let target = Split.allCases.min { a, b in
-                    let ra = Double(counts[a]!) - localSplit.share(a) * Double(total)
-                    let rb = Double(counts[b]!) - localSplit.share(b) * Double(total)
-                    return ra < rb
-                }!
-                split[target]! += input.units[unit].samples
-                counts[target]! += input.units[unit].samples.count
+                var target = 0
+                var lowest = Double.infinity
+                for s in 0..<3 {
+                    let deficit = Double(counts[s]) - shares[s] * total
+                    if deficit < lowest {
+                        lowest = deficit
+                        target = s
+                    }
+                }
+                split[target] += input.units[unit].samples
+                counts[target] += input.units[unit].samples.count
             }
             let hospital = PartitionPlan.Hospital(
-                id: "h\(h < 10 ? "0" : "")\(h)", train: split[.train]!.sorted(), val: split[.val]!.sorted(), test: split[.test]!.sorted())
-            guard hospital.train.count >= minimumTrain else {
-                throw PartitionError(
-                    "hospital \(hospital.id) has \(hospital.train.count) training samples (minimum \(minimumTrain)); use fewer hospitals, a larger alpha or allow empty hospitals")
+                id: hospitalID(h), train: split[0].sorted(), val: split[1].sorted(), test: split[2].sorted())
+            if !allowEmpty {
+                let size = counts.reduce(0, +)
+                guard size >= minimumSize, !hospital.train.isEmpty else {
+                    throw PartitionError(
+                        "\(partitioner.scheme): hospital \(hospital.id) holds \(size) samples, \(hospital.train.count) of them for training (minimum \(max(minimumSize, 1)) samples and one for training); use fewer hospitals or milder skew, lower --min-size, or --allow-empty")
+                }
             }
             plans.append(hospital)
         }
+        var droppedByReason: [String: [Int]] = [:]
+        for dropped in assignment.dropped { droppedByReason[dropped.reason, default: []] += input.units[dropped.unit].samples }
         return PartitionPlan(
             format: PartitionPlan.formatName, version: PartitionPlan.currentVersion, scheme: partitioner.scheme,
             parameters: partitioner.parameters, seed: seed, hospitalCount: hospitals,
-            grouping: input.grouped ? "patient" : "sample", localSplit: localSplit,
-            store: .init(path: store.path, fingerprint: store.metadata.fingerprint, count: store.count), hospitals: plans,
-            globalTest: store.indices(of: .test))
+            grouping: input.grouped ? "patient" : "sample", localSplit: localSplit, store: store, hospitals: plans,
+            globalTest: globalTest,
+            dropped: droppedByReason.keys.sorted().map { .init(reason: $0, samples: droppedByReason[$0]!.sorted()) })
     }
+
+    /// "h00", "h01", … (two digits at least, so ids sort as numbers up to 100 hospitals).
+    static func hospitalID(_ h: Int) -> String { h < 10 ? "h0\(h)" : "h\(h)" }
 }

@@ -23,14 +23,24 @@ public struct PartitionStatistics: Sendable, Codable {
     public var classes: [String]
     public var hospitals: [Hospital]
     public var globalTest: Int
+    /// Samples of the spread pool that no hospital holds (the plan lists them with the reasons).
+    public var dropped: Int
     public var meanJensenShannon: Double
+    public var meanHellinger: Double
+    public var meanEarthMovers: Double
 
     /// Statistics given directly (tests).
-    init(classes: [String], hospitals: [Hospital], globalTest: Int, meanJensenShannon: Double) {
+    init(
+        classes: [String], hospitals: [Hospital], globalTest: Int, meanJensenShannon: Double,
+        dropped: Int = 0, meanHellinger: Double = 0, meanEarthMovers: Double = 0
+    ) {
         self.classes = classes
         self.hospitals = hospitals
         self.globalTest = globalTest
+        self.dropped = dropped
         self.meanJensenShannon = meanJensenShannon
+        self.meanHellinger = meanHellinger
+        self.meanEarthMovers = meanEarthMovers
     }
 
     public init(plan: PartitionPlan, store: DatasetStore) {
@@ -58,7 +68,14 @@ public struct PartitionStatistics: Sendable, Codable {
                 earthMovers: Self.totalVariation(p, q))
         }
         globalTest = plan.globalTest.count
-        meanJensenShannon = hospitals.isEmpty ? 0 : hospitals.map(\.jensenShannon).reduce(0, +) / Double(hospitals.count)
+        dropped = plan.dropped.reduce(0) { $0 + $1.samples.count }
+        let computed = hospitals
+        func mean(_ value: (Hospital) -> Double) -> Double {
+            computed.isEmpty ? 0 : computed.map(value).reduce(0, +) / Double(computed.count)
+        }
+        meanJensenShannon = mean(\.jensenShannon)
+        meanHellinger = mean(\.hellinger)
+        meanEarthMovers = mean(\.earthMovers)
     }
 
     static func normalized(_ values: [Double]) -> [Double] {

@@ -1,14 +1,42 @@
 import Datasets
 
-/// A way of spreading units across hospitals. Returns, per hospital, the indices of the units it gets;
-/// every unit is given to exactly one hospital (or listed in `dropped` with the reason by the caller).
-/// Random steps draw from `generator` only, so the same seed gives the same partition.
+/// A way of spreading units across hospitals. Random steps draw from `generator` only, so the same seed
+/// gives the same partition.
 public protocol Partitioner: Sendable {
     /// The scheme's name in plans and on the command line.
     var scheme: String { get }
     /// The parameters as they go into the plan.
     var parameters: [String: String] { get }
-    func assign(_ input: PartitionInput, hospitals: Int, generator: inout SeededGenerator) throws(PartitionError) -> [[Int]]
+    func assign(_ input: PartitionInput, hospitals: Int, generator: inout SeededGenerator) throws(PartitionError) -> Assignment
+    /// The number of hospitals the scheme itself implies (natural ids: one per site or group of sites),
+    /// or nil when the caller chooses.
+    func hospitalCount(for input: PartitionInput) throws(PartitionError) -> Int?
+}
+
+extension Partitioner {
+    public func hospitalCount(for input: PartitionInput) throws(PartitionError) -> Int? { nil }
+}
+
+/// What a partitioner decided: per hospital the indices of its units, and the units it left out with
+/// the reason. Every unit is in exactly one hospital or dropped once.
+public struct Assignment: Sendable, Equatable {
+    public struct Dropped: Sendable, Equatable {
+        public var unit: Int
+        public var reason: String
+
+        public init(unit: Int, reason: String) {
+            self.unit = unit
+            self.reason = reason
+        }
+    }
+
+    public var hospitals: [[Int]]
+    public var dropped: [Dropped]
+
+    public init(_ hospitals: [[Int]], dropped: [Dropped] = []) {
+        self.hospitals = hospitals
+        self.dropped = dropped
+    }
 }
 
 /// Fisher–Yates with the partitioner's generator (the standard library's shuffle algorithm may change

@@ -1,35 +1,76 @@
 import Datasets
 
-/// Pathological non-IID (McMahan et al. 2017): each hospital holds units of exactly `classesPerHospital`
-/// classes. Classes are given to hospitals in a seeded round-robin over a shuffled class list, so every
-/// class is held by some hospital when hospitals × k ≥ classes; each class's units are then dealt evenly
-/// among the hospitals holding it. Units without a class are dealt evenly among all hospitals.
+/// Pathological non-IID (McMahan et al. 2017; the class-assignment modes of flwr-datasets'
+/// PathologicalPartitioner): each hospital holds units of exactly `classesPerHospital` classes, and each
+/// class's units are dealt evenly among the hospitals holding it. Units without a class are dealt evenly
+/// among all hospitals.
+///
+/// Which classes a hospital holds:
+/// - `balanced` (default): a seeded round-robin over a shuffled class list, so every class has a holder
+///   whenever hospitals × k ≥ classes, and holders per class differ by at most one;
+/// - `random`: k distinct classes drawn per hospital; a class nobody drew is dropped, and the plan says so;
+/// - `deterministic`: hospital h holds classes h, h + 1, …, h + k − 1 (mod the class count);
+/// - `firstDeterministic`: hospital h holds class h mod C and k − 1 more drawn at random.
 public struct PathologicalPartitioner: Partitioner {
-    public var classesPerHospital: Int
-
-    public var scheme: String { "pathological" }
-    public var parameters: [String: String] { ["classesPerHospital": String(classesPerHospital)] }
-
-    public init(classesPerHospital: Int) {
-        self.classesPerHospital = classesPerHospital
+    public enum ClassAssignment: String, Sendable, CaseIterable {
+        case balanced, random, deterministic
+        case firstDeterministic = "first-deterministic"
     }
 
-    public func assign(_ input: PartitionInput, hospitals: Int, generator: inout SeededGenerator) throws(PartitionError) -> [[Int]] {
+    public var classesPerHospital: Int
+    public var classAssignment: ClassAssignment
+
+    public var scheme: String { "pathological" }
+    public var parameters: [String: String] {
+        ["classesPerHospital": String(classesPerHospital), "classAssignment": classAssignment.rawValue]
+    }
+
+    public init(classesPerHospital: Int, classAssignment: ClassAssignment = .balanced) {
+        self.classesPerHospital = classesPerHospital
+        self.classAssignment = classAssignment
+    }
+
+    /// The classes each hospital holds.
+    func heldClasses(classCount: Int, hospitals: Int, generator: inout SeededGenerator) -> [[Int]] {
+        let k = classesPerHospital
+        /// k − given.count more distinct classes, drawn uniformly from those not yet held.
+        func drawn(adding given: [Int]) -> [Int] {
+            var others = (0..<classCount).filter { !given.contains($0) }
+            seededShuffle(&others, &generator)
+            return given + others.prefix(k - given.count)
+        }
+        switch classAssignment {
+        case .balanced:
+            var classOrder = Array(0..<classCount)
+            seededShuffle(&classOrder, &generator)
+            var slot = 0
+            return (0..<hospitals).map { _ in
+                var held: [Int] = []
+                while held.count < k {
+                    let label = classOrder[slot % classCount]
+                    slot += 1
+                    if !held.contains(label) { held.append(label) }
+                }
+                return held
+            }
+        case .random: return (0..<hospitals).map { _ in drawn(adding: []) }
+        case .deterministic: return (0..<hospitals).map { h in (0..<k).map { (h + $0) % classCount } }
+        case .firstDeterministic: return (0..<hospitals).map { h in drawn(adding: [h % classCount]) }
+        }
+    }
+
+    public func assign(_ input: PartitionInput, hospitals: Int, generator: inout SeededGenerator) throws(PartitionError) -> Assignment {
         let k = classesPerHospital
         guard k >= 1, k <= input.classCount else {
             throw PartitionError("pathological: \(k) classes per hospital, but the store has \(input.classCount) classes (choose 1…\(input.classCount))")
         }
-        var classOrder = Array(0..<input.classCount)
-        seededShuffle(&classOrder, &generator)
+        if classAssignment == .balanced || classAssignment == .deterministic, hospitals * k < input.classCount {
+            throw PartitionError(
+                "pathological: \(hospitals) hospitals × \(k) classes cannot hold all \(input.classCount) classes (need hospitals × k ≥ \(input.classCount), or --class-assignment random to drop unheld classes)")
+        }
         var holders = [[Int]](repeating: [], count: input.classCount)
-        var slot = 0
-        for h in 0..<hospitals {
-            var held = Set<Int>()
-            while held.count < k {
-                let label = classOrder[slot % classOrder.count]
-                slot += 1
-                if held.insert(label).inserted { holders[label].append(h) }
-            }
+        for (h, held) in heldClasses(classCount: input.classCount, hospitals: hospitals, generator: &generator).enumerated() {
+            for label in held { holders[label].append(h) }
         }
         var byClass = [[Int]](repeating: [], count: input.classCount)
         var unlabelled: [Int] = []
@@ -37,10 +78,11 @@ public struct PathologicalPartitioner: Partitioner {
             if unit.label >= 0 && unit.label < input.classCount { byClass[unit.label].append(u) } else { unlabelled.append(u) }
         }
         var result = [[Int]](repeating: [], count: hospitals)
+        var dropped: [Assignment.Dropped] = []
         for label in 0..<input.classCount where !byClass[label].isEmpty {
             guard !holders[label].isEmpty else {
-                throw PartitionError(
-                    "pathological: \(hospitals) hospitals × \(k) classes cannot hold all \(input.classCount) classes (need hospitals × k ≥ \(input.classCount))")
+                dropped += byClass[label].map { .init(unit: $0, reason: "class \(label) is held by no hospital (pathological, \(classAssignment.rawValue) class assignment)") }
+                continue
             }
             var units = byClass[label]
             seededShuffle(&units, &generator)
@@ -48,6 +90,6 @@ public struct PathologicalPartitioner: Partitioner {
         }
         seededShuffle(&unlabelled, &generator)
         for (position, unit) in unlabelled.enumerated() { result[position % hospitals].append(unit) }
-        return result
+        return Assignment(result, dropped: dropped)
     }
 }

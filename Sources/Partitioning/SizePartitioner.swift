@@ -46,21 +46,28 @@ public struct SizePartitioner: Partitioner {
         }
     }
 
-    public func assign(_ input: PartitionInput, hospitals: Int, generator: inout SeededGenerator) throws(PartitionError) -> [[Int]] {
-        guard input.units.count >= hospitals else {
-            throw PartitionError("size: \(hospitals) hospitals need at least \(hospitals) units; there are \(input.units.count)")
-        }
-        let w = try weights(hospitals)
-        let total = w.reduce(0, +)
-        let free = input.units.count - hospitals  // one unit each first, the rest by weight
-        var counts = w.map { 1 + Int((Double(free) * $0 / total).rounded(.down)) }
-        // Largest remainders take what rounding down left over.
-        var left = input.units.count - counts.reduce(0, +)
-        let remainders = w.enumerated().map { ($0.offset, Double(free) * $0.element / total - (Double(free) * $0.element / total).rounded(.down)) }
+    /// Splits `total` units by `weights`: one unit each first, the rest in proportion to the weights,
+    /// rounded down, and the largest remainders (ties: the lower hospital) take what is left.
+    /// Needs total ≥ weights.count.
+    static func counts(weights w: [Double], total: Int) -> [Int] {
+        let sum = w.reduce(0, +)
+        let free = total - w.count
+        let exact = w.map { Double(free) * $0 / sum }
+        var counts = exact.map { 1 + Int($0.rounded(.down)) }
+        var left = total - counts.reduce(0, +)
+        let remainders = exact.enumerated().map { ($0.offset, $0.element - $0.element.rounded(.down)) }
         for (h, _) in remainders.sorted(by: { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }) where left > 0 {
             counts[h] += 1
             left -= 1
         }
+        return counts
+    }
+
+    public func assign(_ input: PartitionInput, hospitals: Int, generator: inout SeededGenerator) throws(PartitionError) -> Assignment {
+        guard input.units.count >= hospitals else {
+            throw PartitionError("size: \(hospitals) hospitals need at least \(hospitals) units; there are \(input.units.count)")
+        }
+        let counts = Self.counts(weights: try weights(hospitals), total: input.units.count)
         var order = Array(input.units.indices)
         seededShuffle(&order, &generator)
         var result: [[Int]] = []
@@ -69,6 +76,6 @@ public struct SizePartitioner: Partitioner {
             result.append(Array(order[start..<start + count]))
             start += count
         }
-        return result
+        return Assignment(result)
     }
 }

@@ -59,11 +59,37 @@ import TestSupport
         #expect(statistics.hospitals.allSatisfy { $0.patients * 3 == $0.samples })
     }
 
-    @Test func aHospitalWithoutTrainingDataIsAnError() throws {
+    @Test func hospitalsBelowTheMinimumSizeAreRefusedUnlessAllowed() throws {
         let directory = TemporaryDirectory()
         let store = try Self.store(directory)
-        #expect(throws: PartitionError.self) {
-            try PlanBuilder.build(store: store, partitioner: IIDPartitioner(), hospitals: 3, seed: 0, minimumTrain: 1000)
-        }
+        // 180 samples, 20 % of them in the store's test split: 144 or so spread over 3 hospitals, ~48 each.
+        #expect {
+            try PlanBuilder.build(store: store, partitioner: IIDPartitioner(), hospitals: 3, seed: 0, minimumSize: 100)
+        } throws: { ($0 as? PartitionError)?.message.contains("--allow-empty") == true }
+        // Explicit sizes 1:1:100 leave the small hospitals one or two patients (3 or 6 samples) each:
+        // refused at the default minimum of 10, accepted with allowEmpty.
+        let skewed = SizePartitioner(profile: .explicit([1, 1, 100]))
+        #expect(throws: PartitionError.self) { try PlanBuilder.build(store: store, partitioner: skewed, hospitals: 3, seed: 0) }
+        let allowed = try PlanBuilder.build(store: store, partitioner: skewed, hospitals: 3, seed: 0, allowEmpty: true)
+        #expect(allowed.hospitals.prefix(2).allSatisfy { [3, 6].contains($0.train.count + $0.val.count + $0.test.count) })
+    }
+
+    @Test func droppedSamplesAreListedWithTheirReason() throws {
+        let directory = TemporaryDirectory()
+        let store = try Self.store(directory)
+        // 3 sites, 2 per hospital, remainder dropped: site S2's patients (every third) are listed.
+        let plan = try PlanBuilder.build(
+            store: store, partitioner: NaturalPartitioner(sitesPerHospital: 2, remainder: .drop), hospitals: nil, seed: 1)
+        #expect(plan.hospitalCount == 1)
+        #expect(plan.scheme == "grouped-natural")
+        let pool = (0..<store.count).filter { store.split($0) != .test }
+        let dropped = try #require(plan.dropped.first)
+        #expect(plan.dropped.count == 1)
+        #expect(dropped.reason.contains("remainder"))
+        #expect(dropped.samples == pool.filter { store.site($0) == 2 })
+        let held = plan.hospitals.flatMap { $0.train + $0.val + $0.test }
+        #expect((held + dropped.samples).sorted() == pool)
+        let statistics = PartitionStatistics(plan: plan, store: store)
+        #expect(statistics.dropped == dropped.samples.count)
     }
 }
