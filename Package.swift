@@ -59,8 +59,9 @@ let package = Package(
             dependencies: ["Imaging", "NPZ", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
-        /// Non-IID plans that spread a store's samples (or patients) across simulated hospitals.
-        .target(name: "Partitioning", dependencies: ["Datasets"]),
+        /// Non-IID plans that spread a store's samples (or patients) across simulated hospitals, and their
+        /// heatmaps (SVG, and PNG through Imaging's libpng writer).
+        .target(name: "Partitioning", dependencies: ["Datasets", "Imaging"]),
 
         // MARK: Executables.
 
@@ -98,7 +99,7 @@ let package = Package(
         .testTarget(name: "NPZTests", dependencies: ["NPZ", "TestSupport", "memory-probe"]),
         .testTarget(name: "SyntheticSuiteTests", dependencies: ["SyntheticSuite", "Imaging", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
-        .testTarget(name: "PartitioningTests", dependencies: ["Partitioning", "Datasets", "TestSupport"]),
+        .testTarget(name: "PartitioningTests", dependencies: ["Partitioning", "Datasets", "Imaging", "TestSupport"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],
     cxxLanguageStandard: .cxx17
