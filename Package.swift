@@ -61,8 +61,9 @@ let package = Package(
             dependencies: ["Imaging", "NPZ", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
-        /// Non-IID plans that spread a store's samples (or patients) across simulated hospitals.
-        .target(name: "Partitioning", dependencies: ["Datasets"]),
+        /// Non-IID plans that spread a store's samples (or patients) across simulated hospitals, and their
+        /// heatmaps (SVG, and PNG through Imaging's libpng writer).
+        .target(name: "Partitioning", dependencies: ["Datasets", "Imaging"]),
 
         // MARK: Executables.
 
@@ -102,7 +103,9 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
         .testTarget(
             name: "PartitioningTests",
-            dependencies: ["Partitioning", "Datasets", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: [
+                "Partitioning", "Datasets", "Imaging", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],

@@ -221,8 +221,8 @@ enum PlotFormat { case svg, png }
 /// The heatmap of one or more plans (one panel each), as SVG text or PNG bytes.
 func renderHeatmap(_ panels: [(title: String, statistics: PartitionStatistics)], scale: Heatmap.Scale, format: PlotFormat) throws -> [UInt8] {
     switch format {
-    case .svg: return Array(Heatmap.svg(panels[0].statistics, scale: scale, title: panels[0].title).utf8)
-    case .png: throw ValidationError("PNG heatmaps are not drawn yet")
+    case .svg: return Array(Heatmap.svg(panels: panels, scale: scale).utf8)
+    case .png: return try Heatmap.png(panels: panels, scale: scale)
     }
 }
 

@@ -137,22 +137,3 @@ import TestSupport
         #expect(throws: PartitionError.self) { try SizePartitioner(profile: .explicit([1, 2])).assign(input, hospitals: 3, generator: &generator).hospitals }
     }
 }
-
-@Suite struct HeatmapTests {
-    @Test func oneCellPerHospitalAndClassWithItsValueAndEscapedNames() {
-        let statistics = PartitionStatistics(
-            classes: ["a<b", "c&d"],
-            hospitals: [
-                .init(id: "h00", samples: 4, train: 4, val: 0, test: 0, patients: 2, classCounts: [3, 1], jensenShannon: 0, hellinger: 0, earthMovers: 0),
-                .init(id: "h01", samples: 2, train: 2, val: 0, test: 0, patients: 1, classCounts: [0, 2], jensenShannon: 0, hellinger: 0, earthMovers: 0),
-            ],
-            globalTest: 0, meanJensenShannon: 0)
-        let counts = Heatmap.svg(statistics, scale: .counts)
-        #expect(counts.components(separatedBy: "<rect ").count - 1 == 1 + 4)
-        for value in [">3<", ">1<", ">0<", ">2<"] { #expect(counts.contains(value)) }
-        #expect(counts.contains("a&lt;b") && counts.contains("c&amp;d") && !counts.contains("a<b"))
-        let percent = Heatmap.svg(statistics, scale: .percent)
-        for value in [">75<", ">25<", ">0<", ">100<"] { #expect(percent.contains(value)) }
-        #expect(percent.hasPrefix("<svg") && percent.hasSuffix("</svg>\n"))
-    }
-}
