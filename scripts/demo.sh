@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on built-in data. For now (the later stages arrive with their issues): write the
 # built-in synthetic benchmark suite as real files (JPEG, DICOM, PNG), ingest each task into a dataset
-# store, describe the stores; then the decoding showcase (sample images in every encoding).
+# store, describe the stores, spread the derm store across hospitals three ways and compare the plans;
+# then the decoding showcase (sample images in every encoding).
 set -euo pipefail
 medsilo=${1:?usage: demo.sh MEDSILO_BINARY OUT_DIR}
 out=${2:?usage: demo.sh MEDSILO_BINARY OUT_DIR}
@@ -19,6 +20,15 @@ for task in derm ct path; do
     echo "== medsilo store info $out/stores/$task"
     "$medsilo" store info "$out/stores/$task"
 done
+
+echo
+echo "== medsilo partition: the derm store across simulated hospitals (plans and heatmaps in $out/plans)"
+mkdir -p "$out/plans"
+"$medsilo" partition "$out/stores/derm" --scheme natural --out "$out/plans/derm-natural.json" --plot "$out/plans/derm-natural.png"
+"$medsilo" partition "$out/stores/derm" --hospitals 5 --scheme dirichlet --alpha 0.3 --seed 1 --out "$out/plans/derm-dirichlet.json" > /dev/null
+"$medsilo" partition "$out/stores/derm" --hospitals 5 --scheme iid --seed 1 --out "$out/plans/derm-iid.json" > /dev/null
+"$medsilo" partition compare "$out/plans/derm-iid.json" "$out/plans/derm-dirichlet.json" "$out/plans/derm-natural.json" \
+    --plot "$out/plans/derm-compare.png"
 
 echo
 echo "== medsilo phantoms: sample images in every format and encoding MedSilo decodes"

@@ -43,15 +43,16 @@ public struct ContinuousPartitioner: Partitioner {
             throw PartitionError("continuous: \(feature) has the same value for every unit, so it cannot order them (choose another feature)")
         }
         let sd = variance.squareRoot()
-        let blended = kept.map { strictness * ($0.value - mean) / sd + (1 - strictness) * Dirichlet.normal(&generator) }
-        // Ties (strictness 1, equal values) keep unit order, so the result does not depend on the sort.
-        let order = blended.indices.sorted { blended[$0] != blended[$1] ? blended[$0] < blended[$1] : kept[$0].unit < kept[$1].unit }
+        // (blend, unit) pairs sorted as tuples: ties (strictness 1, equal values) keep unit order, so the
+        // result does not depend on the sort algorithm.
+        var order = kept.map { (strictness * ($0.value - mean) / sd + (1 - strictness) * Dirichlet.normal(&generator), $0.unit) }
+        order.sort { $0 < $1 }
         var result = [[Int]](repeating: [], count: hospitals)
         let base = order.count / hospitals, extra = order.count % hospitals
         var start = 0
         for h in 0..<hospitals {
             let size = base + (h < extra ? 1 : 0)
-            result[h] = order[start..<start + size].map { kept[$0].unit }
+            result[h] = order[start..<start + size].map(\.1)
             start += size
         }
         return Assignment(result, dropped: dropped)

@@ -46,35 +46,53 @@ public struct PartitionInput: Sendable {
         var unitOfPatient: [Int: Int] = [:]
         var units: [Unit] = []
         units.reserveCapacity(groupByPatient ? indices.count / 2 : indices.count)
-        // Label votes per unit: (label, count) pairs, a handful per unit at most.
-        var votes: [[(label: Int, count: Int)]] = []
-        for index in indices {
+        // Per sample position: its class and its unit, for the majority vote below.
+        var sampleLabels = [Int](repeating: 0, count: indices.count)
+        var unitOfPosition = [Int](repeating: 0, count: indices.count)
+        var labelRange = 0...0
+        for (position, index) in indices.enumerated() {
             let sampleLabel = label(index)
-            let unit: Int
+            sampleLabels[position] = sampleLabel
+            labelRange = min(labelRange.lowerBound, sampleLabel)...max(labelRange.upperBound, sampleLabel)
             if groupByPatient, let patient = patient(index) {
                 if let known = unitOfPatient[patient] {
-                    unit = known
-                } else {
-                    unit = units.count
-                    unitOfPatient[patient] = unit
-                    units.append(Unit(samples: [], label: -1, site: site(index)))
-                    votes.append([])
+                    units[known].samples.append(index)
+                    unitOfPosition[position] = known
+                    continue
                 }
-            } else {
-                unit = units.count
-                units.append(Unit(samples: [], label: -1, site: site(index)))
-                votes.append([])
+                unitOfPatient[patient] = units.count
             }
-            units[unit].samples.append(index)
-            if let slot = votes[unit].firstIndex(where: { $0.label == sampleLabel }) {
-                votes[unit][slot].count += 1
-            } else {
-                votes[unit].append((sampleLabel, 1))
-            }
+            unitOfPosition[position] = units.count
+            units.append(Unit(samples: [index], label: sampleLabel, site: site(index)))
         }
-        // The most frequent class; ties go to the smaller class index.
-        for u in units.indices {
-            units[u].label = votes[u].max { ($0.count, -$0.label) < ($1.count, -$1.label) }?.label ?? -1
+        if groupByPatient {
+            // The most frequent class of each unit (ties: the smaller class index): the samples' classes
+            // laid out unit by unit (a counting sort by unit), then counted in one scratch array offset
+            // by the smallest label (-1 for unlabelled samples).
+            var start = [Int](repeating: 0, count: units.count + 1)
+            for u in units.indices { start[u + 1] = start[u] + units[u].samples.count }
+            var fill = start
+            var byUnit = [Int](repeating: 0, count: indices.count)
+            for position in indices.indices {
+                let u = unitOfPosition[position]
+                byUnit[fill[u]] = sampleLabels[position]
+                fill[u] += 1
+            }
+            var counts = [Int](repeating: 0, count: labelRange.count)
+            let offset = labelRange.lowerBound
+            for u in units.indices where start[u + 1] - start[u] > 1 {
+                var best = Int.max, bestCount = 0
+                for l in byUnit[start[u]..<start[u + 1]] {
+                    counts[l - offset] += 1
+                    let c = counts[l - offset]
+                    if c > bestCount || (c == bestCount && l < best) {
+                        best = l
+                        bestCount = c
+                    }
+                }
+                for l in byUnit[start[u]..<start[u + 1]] { counts[l - offset] = 0 }
+                units[u].label = best
+            }
         }
         self.units = units
     }

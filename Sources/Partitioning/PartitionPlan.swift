@@ -91,7 +91,8 @@ public enum PlanBuilder {
             var order = units.sorted()
             seededShuffle(&order, &generator)
             let total = Double(order.reduce(0) { $0 + input.units[$1].samples.count })
-            var split: [[Int]] = [[], [], []]
+            var train: [Int] = [], val: [Int] = [], test: [Int] = []
+            train.reserveCapacity(Int(total * shares[0]) + 16)
             var counts = [0, 0, 0]
             for unit in order {
                 // The split furthest below its share takes the unit (train first on ties).
@@ -104,11 +105,18 @@ public enum PlanBuilder {
                         target = s
                     }
                 }
-                split[target] += input.units[unit].samples
-                counts[target] += input.units[unit].samples.count
+                let samples = input.units[unit].samples
+                switch target {
+                case 0: train.append(contentsOf: samples)
+                case 1: val.append(contentsOf: samples)
+                default: test.append(contentsOf: samples)
+                }
+                counts[target] += samples.count
             }
-            let hospital = PartitionPlan.Hospital(
-                id: hospitalID(h), train: split[0].sorted(), val: split[1].sorted(), test: split[2].sorted())
+            train.sort()
+            val.sort()
+            test.sort()
+            let hospital = PartitionPlan.Hospital(id: hospitalID(h), train: train, val: val, test: test)
             if !allowEmpty {
                 let size = counts.reduce(0, +)
                 guard size >= minimumSize, !hospital.train.isEmpty else {
