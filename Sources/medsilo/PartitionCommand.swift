@@ -396,10 +396,12 @@ struct PartitionCompare: ParsableCommand {
             return
         }
         print("\(opened.path): \(plans.count) plans, \(opened.classes.count) classes")
-        print("plan".padding(28) + "hosp".leftPadding(5) + "min".leftPadding(7) + "max".leftPadding(7) + "CV".leftPadding(6)
+        let names = rows.map { $0.scheme + " " + ($0.plan.split(separator: "/").last.map(String.init) ?? $0.plan) }
+        let width = min(60, (names.map(\.count).max() ?? 4) + 2)
+        print("plan".padding(width) + "hosp".leftPadding(5) + "min".leftPadding(7) + "max".leftPadding(7) + "CV".leftPadding(6)
             + "cls/h".leftPadding(6) + "JS".leftPadding(7) + "Hell".leftPadding(7) + "EMD".leftPadding(7) + "dropped".leftPadding(8))
-        for row in rows {
-            print(String(row.scheme + " " + (row.plan.split(separator: "/").last.map(String.init) ?? row.plan)).prefix(27).description.padding(28)
+        for (row, name) in zip(rows, names) {
+            print(String(name.prefix(width - 1)).padding(width)
                 + String(row.hospitals).leftPadding(5) + String(row.smallest).leftPadding(7) + String(row.largest).leftPadding(7)
                 + formatted(row.sizeCV, digits: 2).leftPadding(6) + formatted(row.meanClassesPerHospital, digits: 1).leftPadding(6)
                 + formatted(row.meanJensenShannon, digits: 3).leftPadding(7) + formatted(row.meanHellinger, digits: 3).leftPadding(7)
