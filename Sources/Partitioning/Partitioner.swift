@@ -48,3 +48,23 @@ func seededShuffle(_ items: inout [Int], _ generator: inout SeededGenerator) {
         items.swapAt(i, j)
     }
 }
+
+/// Largest-remainder apportionment: `minimum[i]` each first, then what is left of `total` in proportion
+/// to `weights`, rounded down, and the largest remainders (ties: the lower index) take the rest.
+/// A zero weight gets only its minimum. Needs total ≥ the sum of the minimums and a positive weight sum.
+func apportion(_ total: Int, weights: [Double], minimum: [Int]) -> [Int] {
+    let sum = weights.reduce(0, +)
+    let free = total - minimum.reduce(0, +)
+    let exact = weights.map { Double(free) * $0 / sum }
+    var counts = zip(minimum, exact).map { $0 + Int($1.rounded(.down)) }
+    var left = total - counts.reduce(0, +)
+    let remainder = exact.map { $0 - $0.rounded(.down) }
+    for i in weights.indices.sorted(by: { remainder[$0] != remainder[$1] ? remainder[$0] > remainder[$1] : $0 < $1 })
+    where left > 0 && weights[i] > 0 {
+        counts[i] += 1
+        left -= 1
+    }
+    // Rounding can leave a unit over; the largest weight takes it (never a zero weight).
+    if left > 0, let largest = weights.indices.max(by: { weights[$0] < weights[$1] }) { counts[largest] += left }
+    return counts
+}

@@ -46,21 +46,10 @@ public struct SizePartitioner: Partitioner {
         }
     }
 
-    /// Splits `total` units by `weights`: one unit each first, the rest in proportion to the weights,
-    /// rounded down, and the largest remainders (ties: the lower hospital) take what is left.
+    /// Splits `total` units by `weights`: one unit each first, the rest by weight (`apportion`).
     /// Needs total ≥ weights.count.
-    static func counts(weights w: [Double], total: Int) -> [Int] {
-        let sum = w.reduce(0, +)
-        let free = total - w.count
-        let exact = w.map { Double(free) * $0 / sum }
-        var counts = exact.map { 1 + Int($0.rounded(.down)) }
-        var left = total - counts.reduce(0, +)
-        let remainders = exact.enumerated().map { ($0.offset, $0.element - $0.element.rounded(.down)) }
-        for (h, _) in remainders.sorted(by: { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }) where left > 0 {
-            counts[h] += 1
-            left -= 1
-        }
-        return counts
+    static func counts(weights: [Double], total: Int) -> [Int] {
+        apportion(total, weights: weights, minimum: [Int](repeating: 1, count: weights.count))
     }
 
     public func assign(_ input: PartitionInput, hospitals: Int, generator: inout SeededGenerator) throws(PartitionError) -> Assignment {

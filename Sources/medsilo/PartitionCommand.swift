@@ -31,7 +31,7 @@ struct PartitionMake: ParsableCommand {
         case innerDirichlet = "inner-dirichlet"
         case pathological, shards, size, natural
         case groupedNatural = "grouped-natural"
-        case continuous, acquisition
+        case continuous, acquisition, distribution
     }
 
     enum SizeProfile: String, ExpressibleByArgument, CaseIterable {
@@ -41,7 +41,7 @@ struct PartitionMake: ParsableCommand {
     @Argument(help: "The store folder.")
     var store: String
 
-    @Option(help: "Number of hospitals (natural and grouped-natural: implied by the sites).")
+    @Option(help: "Number of hospitals (natural and grouped-natural: implied by the sites; distribution: by the matrix).")
     var hospitals: Int?
 
     @Option(help: "Scheme: \(Scheme.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -95,6 +95,12 @@ struct PartitionMake: ParsableCommand {
     @Option(help: "Continuous and acquisition: 1 follows the feature or site strictly, 0 is IID.")
     var strictness: Double = 1
 
+    @Option(help: "Distribution: a CSV of weights, one row per hospital, one column per class (header: class names).")
+    var matrix: String?
+
+    @Option(help: "Distribution: units of a class every hospital with a nonzero weight for it gets first.")
+    var preassigned: Int = 0
+
     @Flag(help: "Spread samples one by one instead of whole patients.")
     var noPatientGrouping = false
 
@@ -127,7 +133,8 @@ struct PartitionMake: ParsableCommand {
         if let sizes, sizes.split(separator: ",").contains(where: { Double($0.trimmingCharacters(in: .whitespaces)) == nil }) {
             throw ValidationError("--sizes must be numbers separated by commas, e.g. 1,1,2,4")
         }
-        if scheme != .natural && scheme != .groupedNatural && hospitals == nil {
+        if scheme == .distribution && matrix == nil { throw ValidationError("--matrix is needed for the distribution scheme") }
+        if ![.natural, .groupedNatural, .distribution].contains(scheme) && hospitals == nil {
             throw ValidationError("--hospitals is needed for the \(scheme.rawValue) scheme")
         }
         if let plot { _ = try plotFormat(plot) }
@@ -169,6 +176,11 @@ struct PartitionMake: ParsableCommand {
             }
             return ContinuousPartitioner(values: FeatureValues.image(opened, statistic), feature: feature, strictness: strictness)
         case .acquisition: return AcquisitionPartitioner(strictness: strictness)
+        case .distribution:
+            let path = matrix ?? ""
+            return DistributionPartitioner(
+                weights: try DistributionPartitioner.matrix(csv: path, classes: opened.classes), preassigned: preassigned,
+                source: String(path.split(separator: "/").last ?? ""))
         }
     }
 

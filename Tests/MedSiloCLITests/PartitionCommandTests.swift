@@ -142,6 +142,24 @@ import TestSupport
         #expect(gif.status != 0 && gif.stderr.contains(".svg or .png"))
     }
 
+    @Test func distributionTakesHospitalsAndClassesFromTheMatrix() throws {
+        let directory = TemporaryDirectory()
+        let store = try Self.siteStore(directory)
+        try writeFile(Array("hospital,c0,c1,c2,c3\nA,1,1,0,0\nB,0,1,1,1\n".utf8), to: directory.file("m.csv"))
+        let result = try run(
+            CLITests.binary, ["partition", store, "--scheme", "distribution", "--matrix", directory.file("m.csv"), "--min-size", "2", "--out", directory.file("d.json"), "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let statistics = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let classes = try #require(statistics["classes"] as? [String])
+        let hospitals = try #require(statistics["hospitals"] as? [[String: Any]])
+        #expect(hospitals.count == 2)
+        let counts = hospitals.map { $0["classCounts"] as? [Int] ?? [] }
+        // Hospital A has no c2 or c3, hospital B no c0.
+        #expect(counts[0][classes.firstIndex(of: "c2")!] == 0 && counts[0][classes.firstIndex(of: "c3")!] == 0)
+        #expect(counts[1][classes.firstIndex(of: "c0")!] == 0)
+        #expect(counts[0][classes.firstIndex(of: "c0")!] > 0)
+    }
+
     @Test func aPlanOfAnotherFormatVersionIsRefused() throws {
         let directory = TemporaryDirectory()
         let store = try Self.siteStore(directory)

@@ -42,11 +42,18 @@ import Testing
             // A feature that depends on the unit, missing for every tenth unit.
             let values = unitOf.map { $0 % 10 == 9 ? Double.nan : Double(($0 * 7919) % 101) }
             return ContinuousPartitioner(values: values, feature: "f", strictness: Double(knob % 11) / 10)
-        default: return AcquisitionPartitioner(strictness: Double(knob % 11) / 10)
+        case 8: return AcquisitionPartitioner(strictness: Double(knob % 11) / 10)
+        default:
+            // A sparse random matrix: about a third of the cells zero.
+            var generator = SeededGenerator(seed: UInt64(knob))
+            let weights = (0..<hospitals).map { _ in
+                (0..<input.classCount).map { _ in generator.next() % 3 == 0 ? 0 : Double(1 + generator.next() % 9) }
+            }
+            return DistributionPartitioner(weights: weights, preassigned: knob % 3)
         }
     }
 
-    static let schemeCount = 9
+    static let schemeCount = 10
 
     @Test func everySchemeCoversDisjointlyAndRepeats() async {
         var feasible = 0
@@ -107,6 +114,11 @@ import Testing
                     hospitalOfSite[site] = h
                 }
                 #expect(Set(units.compactMap { input.units[$0].site }).count <= natural.sitesPerHospital * 2)
+            }
+        case let distribution as DistributionPartitioner:
+            // A hospital holds no unit of a class it has no weight for.
+            for (h, units) in assignment.hospitals.enumerated() {
+                #expect(units.allSatisfy { distribution.weights[h][input.units[$0].label] > 0 })
             }
         case let acquisition as AcquisitionPartitioner where acquisition.strictness == 1:
             // Units with a site only go to a hospital holding that site.

@@ -1,5 +1,6 @@
 import Datasets
 import Testing
+import TestSupport
 
 @testable import Partitioning
 
@@ -183,5 +184,42 @@ import Testing
         #expect(throws: PartitionError.self) {
             try ShardPartitioner(shardsPerHospital: nil, shardSize: 40).assign(input, hospitals: 4, generator: &generator)
         }
+    }
+
+    @Test func distributionDealsEachClassByItsColumn() throws {
+        // 40 units of class 0, 40 of class 1, 3 unlabelled.
+        var units = (0..<80).map { Unit(samples: [$0], label: $0 % 2, site: nil) }
+        units += (80..<83).map { Unit(samples: [$0], label: -1, site: nil) }
+        let input = PartitionInput(units: units, classCount: 3)
+        let weights: [[Double]] = [[1, 0, 0], [1, 1, 0], [2, 3, 0]]
+        func counts(_ preassigned: Int) throws -> (perClass: [[Int]], dropped: [String: Int]) {
+            var generator = SeededGenerator(seed: 8)
+            let assignment = try DistributionPartitioner(weights: weights, preassigned: preassigned).assign(input, hospitals: 3, generator: &generator)
+            Self.expectPartition(assignment, units: 83)
+            var dropped: [String: Int] = [:]
+            for d in assignment.dropped { dropped[d.reason, default: 0] += 1 }
+            return (assignment.hospitals.map { held in (0..<2).map { c in held.filter { units[$0].label == c }.count } }, dropped)
+        }
+        // Class 0 by 1:1:2 → 10, 10, 20; class 1 by 0:1:3 → 0, 10, 30. Class 2 has no units; the 3 unlabelled are dropped.
+        let plain = try counts(0)
+        #expect(plain.perClass == [[10, 0], [10, 10], [20, 30]])
+        #expect(plain.dropped == ["distribution: no class": 3])
+        // Preassigned 5: class 0: 5 each, 25 more as 6.25, 6.25, 12.5 → 11, 11, 17, and the largest
+        // remainder (h2) takes the last: 11, 11, 18. Class 1: 5 each to h1 and h2, 30 more as 7.5, 22.5
+        // → 12, 27, and the tie goes to the lower hospital: 13, 27.
+        #expect(try counts(5).perClass == [[11, 0], [11, 13], [18, 27]])
+        // Too many preassigned for a class: refused with the reason.
+        #expect(throws: PartitionError.self) { try counts(15) }
+    }
+
+    @Test func distributionMatrixIsReadByClassName() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("m.csv")
+        try writeFile(Array("hospital,benign,malignant\nA,3,1\nB,0,2\n".utf8), to: path)
+        #expect(try DistributionPartitioner.matrix(csv: path, classes: ["malignant", "benign", "other"]) == [[1, 3, 0], [2, 0, 0]])
+        try writeFile(Array("benign,unknown\n1,2\n".utf8), to: path)
+        #expect(throws: PartitionError.self) { try DistributionPartitioner.matrix(csv: path, classes: ["benign"]) }
+        try writeFile(Array("benign\n-1\n".utf8), to: path)
+        #expect(throws: PartitionError.self) { try DistributionPartitioner.matrix(csv: path, classes: ["benign"]) }
     }
 }
