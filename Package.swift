@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Partitioning", targets: ["Partitioning"]),
+        .library(name: "NeuralEngine", targets: ["NeuralEngine"]),
         /// For the fuzz targets in Fuzz/, which read archives through the NPZ API directly.
         .library(name: "NPZ", targets: ["NPZ"]),
     ],
@@ -64,6 +65,8 @@ let package = Package(
         /// Non-IID plans that spread a store's samples (or patients) across simulated hospitals, and their
         /// heatmaps (SVG, and PNG through Imaging's libpng writer).
         .target(name: "Partitioning", dependencies: ["Datasets", "Imaging"]),
+        /// Float32 tensors, layers with forward and backward, losses, optimisers and models on BLAS sgemm.
+        .target(name: "NeuralEngine"),
 
         // MARK: Executables.
 
@@ -107,6 +110,7 @@ let package = Package(
                 "Partitioning", "Datasets", "Imaging", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],
     cxxLanguageStandard: .cxx17
