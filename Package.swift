@@ -50,6 +50,8 @@ let package = Package(
 
         // MARK: Stages.
 
+        /// The seeded random generator every random step of MedSilo draws from.
+        .target(name: "Seeding"),
         /// Decode, window and write medical images: DICOM, PNG, JPEG, NumPy.
         .target(name: "Imaging", dependencies: ["CDCMTK", "CPNG", "CTurboJPEG", "COpenJPEG"]),
         /// NumPy `.npy` arrays and `.npz` (ZIP, ZIP64, stored or deflated) archives, read as streams.
@@ -59,14 +61,14 @@ let package = Package(
         /// Folder layouts, MedMNIST and presets → preprocessed, memory-mapped dataset store; patient-aware splits.
         .target(
             name: "Datasets",
-            dependencies: ["Imaging", "NPZ", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Seeding", "Imaging", "NPZ", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         /// Non-IID plans that spread a store's samples (or patients) across simulated hospitals, and their
         /// heatmaps (SVG, and PNG through Imaging's libpng writer).
         .target(name: "Partitioning", dependencies: ["Datasets", "Imaging"]),
         /// Float32 tensors, layers with forward and backward, losses, optimisers and models on BLAS sgemm.
-        .target(name: "NeuralEngine"),
+        .target(name: "NeuralEngine", dependencies: ["Seeding"]),
 
         // MARK: Executables.
 
@@ -110,7 +112,7 @@ let package = Package(
                 "Partitioning", "Datasets", "Imaging", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
+        .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine", "Seeding"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -1,5 +1,6 @@
 /// SplitMix64 (Steele, Lea, Flood 2014): a small, fast generator with a 64-bit state, seeded explicitly.
-/// Every random step of the Datasets module takes one, so the same seed gives the same result.
+/// Every random step in MedSilo (splits, partitions, initialisation, shuffling, dropout) takes one, so the
+/// same seed gives the same result.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 

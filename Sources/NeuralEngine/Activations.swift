@@ -1,0 +1,77 @@
+import Seeding
+
+/// y = max(0, x). Backward passes ∂y where x > 0 (the subgradient 0 at x = 0, as PyTorch).
+public final class ReLU: Layer {
+    private var output: [Float] = []
+
+    public init() {}
+
+    public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] { inputShape }
+
+    public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
+        var y = x
+        y.values.withUnsafeMutableBufferPointer { y in
+            for i in y.indices { y[i] = max(y[i], 0) }
+        }
+        if context.training { output = y.values }
+        return y
+    }
+
+    public func backward(_ dy: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) -> Tensor {
+        var dx = dy
+        output.withUnsafeBufferPointer { y in
+            dx.values.withUnsafeMutableBufferPointer { dx in
+                for i in dx.indices where y[i] <= 0 { dx[i] = 0 }
+            }
+        }
+        return dx
+    }
+}
+
+/// [N, C, H, W] → [N, C·H·W] in C, H, W order (PyTorch's flatten). Backward restores the shape.
+public final class Flatten: Layer {
+    private var inputShape: [Int] = []
+
+    public init() {}
+
+    public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] { [inputShape.reduce(1, *)] }
+
+    public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
+        inputShape = x.shape
+        return x.reshaped([x.batch, x.itemSize])
+    }
+
+    public func backward(_ dy: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) -> Tensor {
+        dy.reshaped(inputShape)
+    }
+}
+
+/// Inverted dropout: in training each value is zeroed with probability p and the rest scaled by
+/// 1/(1 − p), so evaluation is the identity. The mask comes from the context's generator.
+public final class Dropout: Layer {
+    public let probability: Float
+    private var mask: [Float] = []
+
+    public init(_ probability: Float) {
+        precondition(probability >= 0 && probability < 1, "dropout probability must lie in [0, 1)")
+        self.probability = probability
+    }
+
+    public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] { inputShape }
+
+    public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
+        guard context.training, probability > 0 else { return x }
+        let keep = 1 / (1 - probability)
+        mask = (0..<x.count).map { _ in Float(context.generator.nextUnit()) < probability ? 0 : keep }
+        var y = x
+        for i in y.values.indices { y.values[i] *= mask[i] }
+        return y
+    }
+
+    public func backward(_ dy: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) -> Tensor {
+        guard probability > 0 else { return dy }
+        var dx = dy
+        for i in dx.values.indices { dx.values[i] *= mask[i] }
+        return dx
+    }
+}

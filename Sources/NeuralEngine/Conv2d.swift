@@ -1,0 +1,180 @@
+import Seeding
+
+/// 2-D convolution as im2col + one GEMM per batch.
+///
+/// Shapes: x [N, C, H, W] → y [N, O, P, Q] with P = (H + 2D − K)/S + 1, Q = (W + 2D − K)/S + 1
+/// (K kernel size, S stride, D zero padding). Weight [O, C, K, K] and bias [O], as PyTorch stores them.
+///
+/// Forward: columns X̂ [C·K·K, N·P·Q] (row (c, i, j), column (n, p, q) holds x[n, c, pS − D + i, qS − D + j],
+/// zero outside), then Ŷ = W · X̂ [O, N·P·Q] and y[n, o, p, q] = Ŷ[o, (n, p, q)] + b[o].
+/// Backward: ∂W += ∂Ŷ · X̂ᵀ, ∂b += Σ ∂Ŷ over columns, ∂X̂ = Wᵀ · ∂Ŷ, and ∂x = col2im(∂X̂) (each column
+/// entry added back to the input position it was read from).
+public final class Conv2d: Layer {
+    public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, bias: Bool
+    private var weight = ParameterLayout.Entry(name: "", shape: [], offset: 0)
+    private var biasEntry: ParameterLayout.Entry?
+    /// The im2col matrix of the last training forward, and the input shape it came from.
+    private var columns: [Float] = []
+    private var inputShape: [Int] = []
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.bias = bias
+    }
+
+    func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
+
+    public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] {
+        precondition(inputShape.count == 3 && inputShape[0] == inChannels, "\(prefix): expects [\(inChannels), H, W], got \(inputShape)")
+        weight = layout.add("\(prefix).weight", shape: [outChannels, inChannels, kernel, kernel])
+        if bias { biasEntry = layout.add("\(prefix).bias", shape: [outChannels]) }
+        return [outChannels, outputSize(inputShape[1]), outputSize(inputShape[2])]
+    }
+
+    public func initialize(_ values: UnsafeMutableBufferPointer<Float>, generator: inout SeededGenerator) {
+        let bound = 1 / Float(inChannels * kernel * kernel).squareRoot()
+        fillUniform(values, range: weight.range, bound: bound, generator: &generator)
+        if let biasEntry { fillUniform(values, range: biasEntry.range, bound: bound, generator: &generator) }
+    }
+
+    public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
+        let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
+        let (p, q) = (outputSize(h), outputSize(w))
+        let rows = inChannels * kernel * kernel, cols = n * p * q
+        var columns = [Float](repeating: 0, count: rows * cols)
+        im2col(x.values, n: n, h: h, w: w, into: &columns)
+        var product = [Float](repeating: 0, count: outChannels * cols)
+        columns.withUnsafeBufferPointer { c in
+            product.withUnsafeMutableBufferPointer { y in
+                GEMM.sgemm(
+                    transA: false, transB: false, m: outChannels, n: cols, k: rows, alpha: 1,
+                    a: parameters.baseAddress! + weight.offset, lda: rows, b: c.baseAddress!, ldb: cols, beta: 0,
+                    c: y.baseAddress!, ldc: cols)
+            }
+        }
+        // [O, N·P·Q] → [N, O, P, Q], adding the bias.
+        var output = [Float](repeating: 0, count: n * outChannels * p * q)
+        let plane = p * q
+        product.withUnsafeBufferPointer { y in
+            output.withUnsafeMutableBufferPointer { out in
+                for o in 0..<outChannels {
+                    let b = biasEntry.map { parameters[$0.offset + o] } ?? 0
+                    for item in 0..<n {
+                        let source = y.baseAddress! + o * cols + item * plane
+                        let target = out.baseAddress! + (item * outChannels + o) * plane
+                        for i in 0..<plane { target[i] = source[i] + b }
+                    }
+                }
+            }
+        }
+        if context.training {
+            self.columns = columns
+            inputShape = x.shape
+        }
+        return Tensor(shape: [n, outChannels, p, q], values: output)
+    }
+
+    public func backward(_ dy: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) -> Tensor {
+        let (n, h, w) = (inputShape[0], inputShape[2], inputShape[3])
+        let (p, q) = (outputSize(h), outputSize(w))
+        let rows = inChannels * kernel * kernel, cols = n * p * q, plane = p * q
+        // [N, O, P, Q] → ∂Ŷ [O, N·P·Q], summing the bias gradient on the way.
+        var dProduct = [Float](repeating: 0, count: outChannels * cols)
+        dy.values.withUnsafeBufferPointer { d in
+            dProduct.withUnsafeMutableBufferPointer { dp in
+                for o in 0..<outChannels {
+                    var sum: Float = 0
+                    for item in 0..<n {
+                        let source = d.baseAddress! + (item * outChannels + o) * plane
+                        let target = dp.baseAddress! + o * cols + item * plane
+                        for i in 0..<plane {
+                            target[i] = source[i]
+                            sum += source[i]
+                        }
+                    }
+                    if let biasEntry { gradients[biasEntry.offset + o] += sum }
+                }
+            }
+        }
+        var dColumns = [Float](repeating: 0, count: rows * cols)
+        columns.withUnsafeBufferPointer { c in
+            dProduct.withUnsafeBufferPointer { dp in
+                // ∂W [O, C·K·K] += ∂Ŷ [O, N·P·Q] · X̂ᵀ
+                GEMM.sgemm(
+                    transA: false, transB: true, m: outChannels, n: rows, k: cols, alpha: 1, a: dp.baseAddress!, lda: cols,
+                    b: c.baseAddress!, ldb: cols, beta: 1, c: gradients.baseAddress! + weight.offset, ldc: rows)
+                // ∂X̂ [C·K·K, N·P·Q] = Wᵀ · ∂Ŷ
+                dColumns.withUnsafeMutableBufferPointer { dc in
+                    GEMM.sgemm(
+                        transA: true, transB: false, m: rows, n: cols, k: outChannels, alpha: 1,
+                        a: parameters.baseAddress! + weight.offset, lda: rows, b: dp.baseAddress!, ldb: cols, beta: 0,
+                        c: dc.baseAddress!, ldc: cols)
+                }
+            }
+        }
+        var dx = [Float](repeating: 0, count: inputShape.reduce(1, *))
+        col2im(dColumns, n: n, h: h, w: w, into: &dx)
+        return Tensor(shape: inputShape, values: dx)
+    }
+
+    /// The output columns qx whose input column qx·S − D + j lies inside 0..<w.
+    func columnRange(j: Int, w: Int, q: Int) -> Range<Int> {
+        var first = 0
+        while first < q && first * stride - padding + j < 0 { first += 1 }
+        var last = q
+        while last > first && (last - 1) * stride - padding + j >= w { last -= 1 }
+        return first..<last
+    }
+
+    /// Calls `body(row, image, columns)` for every stretch of one column-matrix row that maps to one
+    /// input row: `row` is the offset in X̂ of output position (n, p, 0) for patch entry (c, i, j),
+    /// `image` the offset in x of input position (n, c, y, −D + j) with y = pS − D + i, and `columns` the
+    /// valid qx (input column qx·S − D + j). Positions in the zero padding are skipped.
+    func forEachStretch(n: Int, h: Int, w: Int, _ body: (_ row: Int, _ image: Int, _ columns: Range<Int>) -> Void) {
+        let (p, q) = (outputSize(h), outputSize(w))
+        let cols = n * p * q
+        for c in 0..<inChannels {
+            for i in 0..<kernel {
+                for j in 0..<kernel {
+                    let range = columnRange(j: j, w: w, q: q)
+                    let rowStart = ((c * kernel + i) * kernel + j) * cols
+                    for item in 0..<n {
+                        for py in 0..<p {
+                            let y = py * stride - padding + i
+                            guard y >= 0 && y < h else { continue }
+                            body(rowStart + (item * p + py) * q, ((item * inChannels + c) * h + y) * w - padding + j, range)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fills X̂ [C·K·K, N·P·Q] from x [N, C, H, W] (padding stays zero: `columns` starts zeroed).
+    func im2col(_ x: [Float], n: Int, h: Int, w: Int, into columns: inout [Float]) {
+        let s = stride
+        x.withUnsafeBufferPointer { x in
+            columns.withUnsafeMutableBufferPointer { out in
+                forEachStretch(n: n, h: h, w: w) { row, image, range in
+                    for qx in range { out[row + qx] = x[image + qx * s] }
+                }
+            }
+        }
+    }
+
+    /// Adds ∂X̂ [C·K·K, N·P·Q] back into ∂x [N, C, H, W] (`dx` starts zeroed).
+    func col2im(_ columns: [Float], n: Int, h: Int, w: Int, into dx: inout [Float]) {
+        let s = stride
+        columns.withUnsafeBufferPointer { columns in
+            dx.withUnsafeMutableBufferPointer { dx in
+                forEachStretch(n: n, h: h, w: w) { row, image, range in
+                    for qx in range { dx[image + qx * s] += columns[row + qx] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A loss's value and its gradient with respect to the logits, plus per-sample values (membership
+/// inference reads them).
+public struct LossResult: Sendable {
+    /// The reduced loss (a weighted mean over samples).
+    public var value: Float
+    /// Each sample's unreduced loss.
+    public var perSample: [Float]
+    /// ∂value/∂logits, same shape as the logits.
+    public var gradient: Tensor
+}
+
+/// Softmax cross-entropy on logits z [N, K] and class labels y [N].
+///
+/// p = softmax(z) computed stably (z − max z before exp). With label smoothing ε the target is
+/// t = (1 − ε)·onehot(y) + ε/K; a sample's loss is lₙ = −Σₖ tₖ log pₖ. With class weights w the mean is
+/// Σ w_yₙ lₙ / Σ w_yₙ (PyTorch's weighting of the one-hot term; with both weights and smoothing PyTorch
+/// weights the smoothing term per class instead — MedSilo weights whole samples). Gradient:
+/// ∂/∂zₖ = w_yₙ (pₖ − tₖ) / Σ w_yₙ.
+public struct SoftmaxCrossEntropy: Sendable {
+    public var labelSmoothing: Float
+    public var classWeights: [Float]?
+
+    public init(labelSmoothing: Float = 0, classWeights: [Float]? = nil) {
+        self.labelSmoothing = labelSmoothing
+        self.classWeights = classWeights
+    }
+
+    /// Row-wise log-softmax of [N, K] logits.
+    public static func logSoftmax(_ logits: Tensor) -> [Float] {
+        let k = logits.shape[1]
+        var out = logits.values
+        for row in 0..<logits.batch {
+            let start = row * k
+            var largest = -Float.infinity
+            for i in start..<start + k { largest = max(largest, out[i]) }
+            var sum: Float = 0
+            for i in start..<start + k { sum += expf(out[i] - largest) }
+            let logSum = largest + logf(sum)
+            for i in start..<start + k { out[i] -= logSum }
+        }
+        return out
+    }
+
+    public func callAsFunction(_ logits: Tensor, labels: [Int]) -> LossResult {
+        let (n, k) = (logits.batch, logits.shape[1])
+        precondition(labels.count == n, "\(labels.count) labels for \(n) samples")
+        let logP = Self.logSoftmax(logits)
+        var perSample = [Float](repeating: 0, count: n)
+        var gradient = [Float](repeating: 0, count: n * k)
+        let weights = labels.map { classWeights?[$0] ?? 1 }
+        let normaliser = max(weights.reduce(0, +), .leastNormalMagnitude)
+        let offTarget = labelSmoothing / Float(k)
+        for row in 0..<n {
+            var loss: Float = 0
+            for c in 0..<k {
+                let target = offTarget + (c == labels[row] ? 1 - labelSmoothing : 0)
+                loss -= target * logP[row * k + c]
+                gradient[row * k + c] = weights[row] * (expf(logP[row * k + c]) - target) / normaliser
+            }
+            perSample[row] = loss
+        }
+        let value = zip(weights, perSample).reduce(0) { $0 + $1.0 * $1.1 } / normaliser
+        return LossResult(value: value, perSample: perSample, gradient: Tensor(shape: logits.shape, values: gradient))
+    }
+}
+
+/// Multi-label binary cross-entropy on logits z [N, K] with 0/1 targets [N, K], mean over all N·K
+/// terms. Each term max(z, 0) − z·y + log(1 + e^−|z|) is the stable form of −y log σ(z) − (1 − y)
+/// log(1 − σ(z)); ∂/∂z = (σ(z) − y)/(N·K). A sample's loss is the mean of its K terms.
+public struct BinaryCrossEntropy: Sendable {
+    public init() {}
+
+    public func callAsFunction(_ logits: Tensor, targets: [Float]) -> LossResult {
+        let (n, k) = (logits.batch, logits.shape[1])
+        precondition(targets.count == n * k, "targets must be [N, K]")
+        var perSample = [Float](repeating: 0, count: n)
+        var gradient = [Float](repeating: 0, count: n * k)
+        let scale = 1 / Float(n * k)
+        for i in 0..<(n * k) {
+            let z = logits.values[i], y = targets[i]
+            perSample[i / k] += (max(z, 0) - z * y + log1pf(expf(-abs(z)))) / Float(k)
+            gradient[i] = (1 / (1 + expf(-z)) - y) * scale
+        }
+        return LossResult(value: perSample.reduce(0, +) / Float(n), perSample: perSample, gradient: Tensor(shape: logits.shape, values: gradient))
+    }
+}
