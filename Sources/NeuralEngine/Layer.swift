@@ -1,14 +1,17 @@
 import Seeding
 
 /// What a forward pass needs besides the input: whether this is training (layers then keep what
-/// backward needs, dropout drops, batch norm uses batch statistics) and the generator for random steps.
-public struct ForwardContext: Sendable {
+/// backward needs, dropout drops, batch norm uses and updates batch statistics), the generator for
+/// random steps, and the model's state buffers (running statistics), set by the model for the call.
+public struct ForwardContext {
     public var training: Bool
     public var generator: SeededGenerator
+    public var buffers: UnsafeMutableBufferPointer<Float>
 
     public init(training: Bool, generator: SeededGenerator = SeededGenerator(seed: 0)) {
         self.training = training
         self.generator = generator
+        buffers = UnsafeMutableBufferPointer(start: nil, count: 0)
     }
 }
 
@@ -21,8 +24,12 @@ public protocol Layer: AnyObject {
     /// Declares the layer's parameters (named `prefix.weight`, `prefix.bias`, …) and returns the shape
     /// of one output item (without the batch dimension) for one input item of `inputShape`.
     func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int]
+    /// Declares state that is not learned (batch norm's running statistics) in the model's buffer layout.
+    func buildBuffers(prefix: String, layout: inout ParameterLayout)
     /// Fills the layer's parameters in the model's buffer as PyTorch initialises them by default.
     func initialize(_ values: UnsafeMutableBufferPointer<Float>, generator: inout SeededGenerator)
+    /// Sets the layer's state buffers to their starting values.
+    func initializeBuffers(_ buffers: UnsafeMutableBufferPointer<Float>)
     /// y = f(x). With `context.training`, keeps what `backward` needs.
     func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor
     /// Given ∂L/∂y for the last training forward, adds ∂L/∂θ into `gradients` and returns ∂L/∂x.
@@ -30,7 +37,9 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
+    public func buildBuffers(prefix: String, layout: inout ParameterLayout) {}
     public func initialize(_ values: UnsafeMutableBufferPointer<Float>, generator: inout SeededGenerator) {}
+    public func initializeBuffers(_ buffers: UnsafeMutableBufferPointer<Float>) {}
 }
 
 /// PyTorch's default initialisation of convolution and linear layers: weights and biases uniform in

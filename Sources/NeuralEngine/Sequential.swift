@@ -12,16 +12,24 @@ public final class Sequential {
     public let layers: [(name: String, layer: any Layer)]
     public private(set) var outputShape: [Int]
     public var parameters: Parameters
+    /// State that is not learned (batch norm's running statistics), flat like the parameters.
+    public var buffers: [Float]
+    public let bufferLayout: ParameterLayout
 
     public init(name: String, inputShape: [Int], layers: [(String, any Layer)]) {
         self.name = name
         self.inputShape = inputShape
         self.layers = layers.map { (name: $0.0, layer: $0.1) }
-        var layout = ParameterLayout()
+        var layout = ParameterLayout(), bufferLayout = ParameterLayout()
         var shape = inputShape
-        for (layerName, layer) in layers { shape = layer.build(inputShape: shape, prefix: layerName, layout: &layout) }
+        for (layerName, layer) in layers {
+            shape = layer.build(inputShape: shape, prefix: layerName, layout: &layout)
+            layer.buildBuffers(prefix: layerName, layout: &bufferLayout)
+        }
         outputShape = shape
         parameters = Parameters(layout: layout)
+        self.bufferLayout = bufferLayout
+        buffers = [Float](repeating: 0, count: bufferLayout.count)
     }
 
     /// PyTorch-default initialisation of every layer, layer by layer from one generator.
@@ -30,14 +38,21 @@ public final class Sequential {
         parameters.values.withUnsafeMutableBufferPointer { values in
             for (_, layer) in layers { layer.initialize(values, generator: &generator) }
         }
+        buffers.withUnsafeMutableBufferPointer { buffers in
+            for (_, layer) in layers { layer.initializeBuffers(buffers) }
+        }
     }
 
     public func forward(_ x: Tensor, _ context: inout ForwardContext) -> Tensor {
         precondition(Array(x.shape.dropFirst()) == inputShape, "\(name) expects items of shape \(inputShape), got \(x.shape)")
         return parameters.values.withUnsafeBufferPointer { p in
-            var y = x
-            for (_, layer) in layers { y = layer.forward(y, p, &context) }
-            return y
+            buffers.withUnsafeMutableBufferPointer { b in
+                context.buffers = b
+                defer { context.buffers = UnsafeMutableBufferPointer(start: nil, count: 0) }
+                var y = x
+                for (_, layer) in layers { y = layer.forward(y, p, &context) }
+                return y
+            }
         }
     }
 

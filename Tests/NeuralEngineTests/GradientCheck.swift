@@ -22,14 +22,27 @@ enum GradientCheck {
     }
 
     /// Worst |numerical − analytic| / max(1, |analytic|) over the input and every parameter of `layer`.
-    static func worstError(layer: any Layer, input: Tensor, parameterCount: Int, seed: UInt64) -> Float {
+    /// `adjust` may set chosen parameters (e.g. to keep ReLU inputs away from their kink).
+    static func worstError(
+        layer: any Layer, input: Tensor, parameterCount: Int, seed: UInt64, adjust: (ParameterLayout, inout [Float]) -> Void = { _, _ in }
+    ) -> Float {
         var layout = ParameterLayout()
         _ = layer.build(inputShape: Array(input.shape.dropFirst()), prefix: "l", layout: &layout)
         var parameters = random(layout.count, seed: seed &+ 1, scale: 0.5)
+        adjust(layout, &parameters)
         precondition(layout.count == parameterCount)
+        var bufferLayout = ParameterLayout()
+        layer.buildBuffers(prefix: "l", layout: &bufferLayout)
+        var startBuffers = [Float](repeating: 0, count: bufferLayout.count)
+        startBuffers.withUnsafeMutableBufferPointer { layer.initializeBuffers($0) }
+        // Every forward starts from the same state buffers and the same generator (fixed dropout masks).
         func run(_ x: Tensor, _ p: [Float]) -> Tensor {
             var context = ForwardContext(training: true, generator: SeededGenerator(seed: seed &+ 7))
-            return p.withUnsafeBufferPointer { layer.forward(x, $0, &context) }
+            var buffers = startBuffers
+            return buffers.withUnsafeMutableBufferPointer { b in
+                context.buffers = b
+                return p.withUnsafeBufferPointer { layer.forward(x, $0, &context) }
+            }
         }
         let output = run(input, parameters)
         let r = random(output.count, seed: seed &+ 2)

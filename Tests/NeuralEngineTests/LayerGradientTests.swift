@@ -93,3 +93,66 @@ import Testing
         #expect(GlobalAveragePool().forward(x, none, &context).values == [7.5])
     }
 }
+
+/// Normalisation layers and residual blocks against finite differences and hand-computed values.
+@Suite struct NormalizationTests {
+    @Test func batchAndGroupNormGradients() {
+        let input = Tensor(shape: [3, 4, 3, 3], values: GradientCheck.random(108, seed: 31, scale: 2))
+        #expect(GradientCheck.worstError(layer: BatchNorm2d(4), input: input, parameterCount: 8, seed: 32) < GradientCheck.tolerance)
+        #expect(GradientCheck.worstError(layer: GroupNorm(groups: 2, channels: 4), input: input, parameterCount: 8, seed: 33) < GradientCheck.tolerance)
+        #expect(GradientCheck.worstError(layer: GroupNorm(groups: 4, channels: 4), input: input, parameterCount: 8, seed: 34) < GradientCheck.tolerance)
+    }
+
+    @Test(arguments: [(4, 4, 1), (4, 6, 2), (3, 6, 1)])
+    func residualBlockGradients(inChannels: Int, outChannels: Int, stride: Int) {
+        let block = ResidualBlock(inChannels, outChannels, stride: stride, groups: 2)
+        let input = Tensor(shape: [2, inChannels, 5, 5], values: GradientCheck.random(2 * inChannels * 25, seed: 35))
+        var layout = ParameterLayout()
+        _ = block.build(inputShape: [inChannels, 5, 5], prefix: "b", layout: &layout)
+        let downsample = stride != 1 || inChannels != outChannels
+        // conv1 O·C·9 + conv2 O·O·9 + two GroupNorms 2·2·O, plus conv1×1 O·C and a GroupNorm 2·O when downsampling.
+        let expected = outChannels * inChannels * 9 + outChannels * outChannels * 9 + 4 * outChannels
+            + (downsample ? outChannels * inChannels + 2 * outChannels : 0)
+        #expect(layout.count == expected)
+        // Every GroupNorm gets γ = 0.5 and β = ±3 (the same sign per channel on both paths): with |x̂| below
+        // about 2.5, every ReLU input stays more than 0.5 from zero, so no finite-difference step crosses
+        // a kink, and half the channels exercise the ReLU's zero branch.
+        let error = GradientCheck.worstError(layer: block, input: input, parameterCount: expected, seed: 36) { layout, values in
+            for entry in layout.entries where entry.name.contains("gn") || entry.name.hasSuffix("downsample.1.weight") || entry.name.hasSuffix("downsample.1.bias") {
+                for (c, i) in entry.range.enumerated() { values[i] = entry.name.hasSuffix("weight") ? 0.5 : (c % 2 == 0 ? 3 : -3) }
+            }
+        }
+        #expect(error < GradientCheck.tolerance)
+    }
+
+    @Test func batchNormKeepsRunningStatisticsAndUsesThemInEvaluation() {
+        // One channel, values 1…4: batch mean 2.5, biased variance 1.25, unbiased 5/3.
+        let layer = BatchNorm2d(1)
+        var layout = ParameterLayout(), bufferLayout = ParameterLayout()
+        _ = layer.build(inputShape: [1, 2, 2], prefix: "bn", layout: &layout)
+        layer.buildBuffers(prefix: "bn", layout: &bufferLayout)
+        #expect(bufferLayout.entries.map(\.name) == ["bn.running_mean", "bn.running_var"])
+        var parameters = [Float](repeating: 0, count: 2)
+        var generator = SeededGenerator(seed: 0)
+        parameters.withUnsafeMutableBufferPointer { layer.initialize($0, generator: &generator) }
+        var buffers = [Float](repeating: 0, count: 2)
+        buffers.withUnsafeMutableBufferPointer { layer.initializeBuffers($0) }
+        let x = Tensor(shape: [1, 1, 2, 2], values: [1, 2, 3, 4])
+        var training = ForwardContext(training: true)
+        let y = buffers.withUnsafeMutableBufferPointer { b in
+            training.buffers = b
+            return parameters.withUnsafeBufferPointer { layer.forward(x, $0, &training) }
+        }
+        let s = 1 / (1.25 + 1e-5 as Float).squareRoot()
+        #expect(zip(y.values, [-1.5 * s, -0.5 * s, 0.5 * s, 1.5 * s]).allSatisfy { abs($0 - $1) < 1e-6 })
+        // Running mean 0.9·0 + 0.1·2.5, running variance 0.9·1 + 0.1·5/3.
+        #expect(abs(buffers[0] - 0.25) < 1e-6 && abs(buffers[1] - (0.9 + 0.5 / 3)) < 1e-6)
+        var evaluation = ForwardContext(training: false)
+        let z = buffers.withUnsafeMutableBufferPointer { b in
+            evaluation.buffers = b
+            return parameters.withUnsafeBufferPointer { layer.forward(x, $0, &evaluation) }
+        }
+        let t = 1 / (buffers[1] + 1e-5).squareRoot()
+        #expect(abs(z.values[3] - (4 - 0.25) * t) < 1e-5)
+    }
+}

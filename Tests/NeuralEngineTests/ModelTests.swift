@@ -18,6 +18,12 @@ import Testing
         let large = try ModelZoo.make("cnn-large", channels: 3, size: 64, classes: 9)
         #expect(large.parameters.layout.count == 549_161)
         #expect(throws: ModelZoo.UnknownModel.self) { try ModelZoo.make("cnn-small", channels: 1, size: 64, classes: 9) }
+        // resnet8-gn, C = 3, K = 9: stem 432 + 32; block 1: 2·2,304 + 2·32; block 2: 4,608 + 9,216 + 512
+        // + 3·64; block 3: 18,432 + 36,864 + 2,048 + 3·128; fc 64·9 + 9: 77,977 in all.
+        let resnet = try ModelZoo.make("resnet8-gn", channels: 3, size: 64, classes: 9)
+        #expect(resnet.parameters.layout.count == 77_977)
+        #expect(resnet.outputShape == [9])
+        #expect(resnet.parameters.layout.entry("layer2.0.downsample.0.weight")?.shape == [32, 16, 1, 1])
     }
 
     @Test func initialisationStaysWithinPyTorchsBounds() throws {
