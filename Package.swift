@@ -69,13 +69,15 @@ let package = Package(
         .target(name: "Partitioning", dependencies: ["Datasets", "Imaging"]),
         /// Float32 tensors, layers with forward and backward, losses, optimisers and models on BLAS sgemm.
         .target(name: "NeuralEngine", dependencies: ["Seeding"]),
+        /// Training a model on a store: batches, the epoch loop, evaluation metrics.
+        .target(name: "Training", dependencies: ["NeuralEngine", "Datasets"]),
 
         // MARK: Executables.
 
         .executableTarget(
             name: "medsilo",
             dependencies: [
-                "Imaging", "Datasets", "Partitioning", "SyntheticSuite",
+                "Imaging", "Datasets", "Partitioning", "SyntheticSuite", "NeuralEngine", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -113,6 +115,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine", "Seeding"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Datasets", "SyntheticSuite", "TestSupport"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -7,6 +7,6 @@ struct MedSilo: ParsableCommand {
         commandName: "medsilo",
         abstract: "Medical-imaging federated learning and unlearning, from image files to audited erasure.",
         version: "0.1.0",
-        subcommands: [Inspect.self, Convert.self, Phantoms.self, Synth.self, IngestCommand.self, StoreCommand.self, PartitionCommand.self]
+        subcommands: [Inspect.self, Convert.self, Phantoms.self, Synth.self, IngestCommand.self, StoreCommand.self, PartitionCommand.self, TrainCommand.self]
     )
 }

@@ -1,0 +1,5 @@
+// Placeholder until the BLAS backend lands: the reference kernel runs on one thread.
+extension GEMM {
+    public static func setThreads(_ count: Int) {}
+    public static var threads: Int { 1 }
+}

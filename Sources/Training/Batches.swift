@@ -1,0 +1,37 @@
+import Datasets
+import NeuralEngine
+
+/// Mini-batches of a store's samples as normalised NCHW tensors with their first class as label.
+public struct StoreBatches {
+    public let store: DatasetStore
+    public let indices: [Int]
+    public let batchSize: Int
+
+    public init(store: DatasetStore, indices: [Int], batchSize: Int) {
+        self.store = store
+        self.indices = indices
+        self.batchSize = batchSize
+    }
+
+    /// The order of one epoch: `indices` shuffled by Fisher–Yates from `generator`.
+    public func epochOrder(_ generator: inout SeededGenerator) -> [Int] {
+        var order = indices
+        if order.count > 1 {
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
+        }
+        return order
+    }
+
+    /// The samples at `batch` as a tensor [B, C, H, W] (normalised with the store's channel statistics)
+    /// and their labels (first class; -1 when a sample has none).
+    public func load(_ batch: ArraySlice<Int>) -> (Tensor, [Int]) {
+        let size = store.valuesPerSample
+        var values = [Float](repeating: 0, count: batch.count * size)
+        values.withUnsafeMutableBufferPointer { buffer in
+            for (row, index) in batch.enumerated() {
+                store.pixels(index, into: UnsafeMutableBufferPointer(rebasing: buffer[row * size..<(row + 1) * size]), normalized: true)
+            }
+        }
+        return (Tensor(shape: [batch.count] + store.metadata.shape, values: values), batch.map { store.labels($0).first ?? -1 })
+    }
+}

@@ -1,0 +1,165 @@
+import Datasets
+import NeuralEngine
+
+/// Centralised training on a store's train split with evaluation on its test split after every epoch.
+public struct TrainingOptions: Sendable {
+    public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
+        case sgd, adam, adamw
+    }
+
+    public var model: String
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var momentum: Float
+    public var weightDecay: Float
+    public var optimizer: OptimizerKind
+    public var schedule: LearningRateSchedule
+    public var labelSmoothing: Float
+    public var clipNorm: Float?
+    public var seed: UInt64
+
+    public init(
+        model: String, epochs: Int = 10, batchSize: Int = 64, learningRate: Float = 0.01, momentum: Float = 0.9, weightDecay: Float = 0,
+        optimizer: OptimizerKind = .sgd, schedule: LearningRateSchedule = .constant, labelSmoothing: Float = 0, clipNorm: Float? = nil,
+        seed: UInt64 = 0
+    ) {
+        self.model = model
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.labelSmoothing = labelSmoothing
+        self.clipNorm = clipNorm
+        self.seed = seed
+    }
+}
+
+/// One epoch's figures.
+public struct EpochRecord: Sendable, Codable {
+    public var epoch: Int
+    public var learningRate: Float
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var test: ClassificationMetrics
+    public var testLoss: Double
+    public var seconds: Double
+}
+
+public struct TrainingError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+public enum Trainer {
+    /// Builds the model for the store's item shape and class count.
+    public static func model(for store: DatasetStore, name: String) throws(TrainingError) -> Sequential {
+        let shape = store.metadata.shape
+        guard shape.count == 3, shape[1] == shape[2] else { throw TrainingError(description: "\(store.path): items of shape \(shape) are not square images") }
+        do {
+            return try ModelZoo.make(name, channels: shape[0], size: shape[1], classes: store.classes.count)
+        } catch {
+            throw TrainingError(description: "\(store.path): \(error.description)")
+        }
+    }
+
+    static func makeOptimizer(_ options: TrainingOptions) -> any Optimizer {
+        switch options.optimizer {
+        case .sgd: return SGD(learningRate: options.learningRate, momentum: options.momentum, weightDecay: options.weightDecay)
+        case .adam: return Adam(learningRate: options.learningRate, weightDecay: options.weightDecay)
+        case .adamw: return Adam(learningRate: options.learningRate, weightDecay: options.weightDecay, decoupled: true)
+        }
+    }
+
+    /// Trains `model` (initialised from the seed) on the store's train split; after each epoch evaluates
+    /// on its test split and calls `progress` with the record (and between batches with the share done).
+    public static func train(
+        _ model: Sequential, store: DatasetStore, options: TrainingOptions,
+        progress: (_ epoch: Int, _ fraction: Double, _ record: EpochRecord?) -> Void = { _, _, _ in }
+    ) throws(TrainingError) -> [EpochRecord] {
+        guard !store.metadata.multiLabel else {
+            throw TrainingError(description: "\(store.path): multi-label stores need the binary cross-entropy trainer, not yet offered by `train`")
+        }
+        let train = store.indices(of: .train).filter { !store.labels($0).isEmpty }
+        let test = store.indices(of: .test).filter { !store.labels($0).isEmpty }
+        guard !train.isEmpty else { throw TrainingError(description: "\(store.path): no labelled training samples") }
+        model.initialize(seed: options.seed)
+        var generator = SeededGenerator(seed: options.seed &+ 0x5EED)
+        var optimizer = makeOptimizer(options)
+        let loss = SoftmaxCrossEntropy(labelSmoothing: options.labelSmoothing)
+        let batches = StoreBatches(store: store, indices: train, batchSize: options.batchSize)
+        var records: [EpochRecord] = []
+        let clock = ContinuousClock()
+        for epoch in 0..<options.epochs {
+            let started = clock.now
+            optimizer.learningRate = options.schedule.rate(base: options.learningRate, epoch: epoch)
+            let order = batches.epochOrder(&generator)
+            var lossSum = 0.0, correct = 0
+            var start = 0
+            while start < order.count {
+                let batch = order[start..<min(order.count, start + options.batchSize)]
+                let (x, labels) = batches.load(batch)
+                var context = ForwardContext(training: true, generator: SeededGenerator(seed: generator.next()))
+                model.parameters.zeroGradients()
+                let logits = model.forward(x, &context)
+                let result = loss(logits, labels: labels)
+                model.backward(result.gradient)
+                if let clip = options.clipNorm { model.parameters.clipGradientNorm(clip) }
+                optimizer.step(&model.parameters)
+                lossSum += Double(result.value) * Double(batch.count)
+                correct += zip(predictions(logits), labels).filter { $0 == $1 }.count
+                start += batch.count
+                progress(epoch, Double(start) / Double(order.count), nil)
+            }
+            let (metrics, testLoss) = evaluate(model, store: store, indices: test, batchSize: options.batchSize)
+            let record = EpochRecord(
+                epoch: epoch + 1, learningRate: optimizer.learningRate, trainLoss: lossSum / Double(order.count),
+                trainAccuracy: Double(correct) / Double(order.count), test: metrics, testLoss: testLoss,
+                seconds: (clock.now - started).secondsValue)
+            records.append(record)
+            progress(epoch, 1, record)
+        }
+        return records
+    }
+
+    /// The arg-max class of each row of [N, K] logits.
+    public static func predictions(_ logits: Tensor) -> [Int] {
+        let k = logits.shape[1]
+        return (0..<logits.batch).map { row in
+            var best = 0
+            for c in 1..<k where logits.values[row * k + c] > logits.values[row * k + best] { best = c }
+            return best
+        }
+    }
+
+    /// Metrics and mean loss of `model` (evaluation mode) on the samples at `indices`.
+    public static func evaluate(_ model: Sequential, store: DatasetStore, indices: [Int], batchSize: Int) -> (ClassificationMetrics, Double) {
+        let batches = StoreBatches(store: store, indices: indices, batchSize: batchSize)
+        var probabilities: [Float] = []
+        var labels: [Int] = []
+        var lossSum = 0.0
+        var start = 0
+        while start < indices.count {
+            let (x, y) = batches.load(indices[start..<min(indices.count, start + batchSize)])
+            var context = ForwardContext(training: false)
+            let logits = model.forward(x, &context)
+            let result = SoftmaxCrossEntropy()(logits, labels: y)
+            lossSum += Double(result.value) * Double(y.count)
+            probabilities += SoftmaxCrossEntropy.logSoftmax(logits).map { expf($0) }
+            labels += y
+            start += y.count
+        }
+        let metrics = ClassificationMetrics(scores: probabilities, labels: labels, classes: store.classes.count)
+        return (metrics, indices.isEmpty ? 0 : lossSum / Double(indices.count))
+    }
+}
+
+extension Duration {
+    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
