@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "medsilo-bench",
             dependencies: [
-                "Imaging", "Datasets", "Partitioning", "DecodeBaselines",
+                "Imaging", "Datasets", "Partitioning", "DecodeBaselines", "NeuralEngine", "Seeding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/medsilo-bench"

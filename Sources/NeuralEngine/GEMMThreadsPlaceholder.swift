@@ -3,3 +3,7 @@ extension GEMM {
     public static func setThreads(_ count: Int) {}
     public static var threads: Int { 1 }
 }
+
+extension GEMM {
+    public static var backendSummary: String { "reference (no BLAS yet)" }
+}
