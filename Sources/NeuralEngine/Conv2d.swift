@@ -13,9 +13,16 @@ public final class Conv2d: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, bias: Bool
     private var weight = ParameterLayout.Entry(name: "", shape: [], offset: 0)
     private var biasEntry: ParameterLayout.Entry?
-    /// The im2col matrix of the last training forward, and the input shape it came from.
+    /// When false, backward skips ∂x (a network's first layer: nobody needs the input's gradient),
+    /// saving one GEMM and the col2im.
+    public var computesInputGradient = true
+    /// The im2col matrix of the last forward (kept for backward in training), and the input shape.
     private var columns: [Float] = []
     private var inputShape: [Int] = []
+    /// Scratch reused between calls, so steady-state steps allocate nothing large.
+    private var product: [Float] = []
+    private var dColumns: [Float] = []
+    private var dProduct: [Float] = []
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
         self.inChannels = inChannels
@@ -45,9 +52,9 @@ public final class Conv2d: Layer {
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (p, q) = (outputSize(h), outputSize(w))
         let rows = inChannels * kernel * kernel, cols = n * p * q
-        var columns = [Float](repeating: 0, count: rows * cols)
+        Self.resize(&columns, rows * cols, zeroed: padding > 0)
         im2col(x.values, n: n, h: h, w: w, into: &columns)
-        var product = [Float](repeating: 0, count: outChannels * cols)
+        Self.resize(&product, outChannels * cols, zeroed: false)
         columns.withUnsafeBufferPointer { c in
             product.withUnsafeMutableBufferPointer { y in
                 GEMM.sgemm(
@@ -71,10 +78,7 @@ public final class Conv2d: Layer {
                 }
             }
         }
-        if context.training {
-            self.columns = columns
-            inputShape = x.shape
-        }
+        inputShape = x.shape
         return Tensor(shape: [n, outChannels, p, q], values: output)
     }
 
@@ -83,7 +87,7 @@ public final class Conv2d: Layer {
         let (p, q) = (outputSize(h), outputSize(w))
         let rows = inChannels * kernel * kernel, cols = n * p * q, plane = p * q
         // [N, O, P, Q] → ∂Ŷ [O, N·P·Q], summing the bias gradient on the way.
-        var dProduct = [Float](repeating: 0, count: outChannels * cols)
+        Self.resize(&dProduct, outChannels * cols, zeroed: false)
         dy.values.withUnsafeBufferPointer { d in
             dProduct.withUnsafeMutableBufferPointer { dp in
                 for o in 0..<outChannels {
@@ -100,7 +104,6 @@ public final class Conv2d: Layer {
                 }
             }
         }
-        var dColumns = [Float](repeating: 0, count: rows * cols)
         columns.withUnsafeBufferPointer { c in
             dProduct.withUnsafeBufferPointer { dp in
                 // ∂W [O, C·K·K] += ∂Ŷ [O, N·P·Q] · X̂ᵀ
@@ -108,6 +111,8 @@ public final class Conv2d: Layer {
                     transA: false, transB: true, m: outChannels, n: rows, k: cols, alpha: 1, a: dp.baseAddress!, lda: cols,
                     b: c.baseAddress!, ldb: cols, beta: 1, c: gradients.baseAddress! + weight.offset, ldc: rows)
                 // ∂X̂ [C·K·K, N·P·Q] = Wᵀ · ∂Ŷ
+                guard computesInputGradient else { return }
+                Self.resize(&dColumns, rows * cols, zeroed: false)
                 dColumns.withUnsafeMutableBufferPointer { dc in
                     GEMM.sgemm(
                         transA: true, transB: false, m: rows, n: cols, k: outChannels, alpha: 1,
@@ -117,8 +122,18 @@ public final class Conv2d: Layer {
             }
         }
         var dx = [Float](repeating: 0, count: inputShape.reduce(1, *))
-        col2im(dColumns, n: n, h: h, w: w, into: &dx)
+        if computesInputGradient { col2im(dColumns, n: n, h: h, w: w, into: &dx) }
         return Tensor(shape: inputShape, values: dx)
+    }
+
+    /// Makes `buffer` hold `count` values, reusing its storage; zeroes them when asked (im2col relies
+    /// on zeros in the padding; other scratch is fully overwritten).
+    static func resize(_ buffer: inout [Float], _ count: Int, zeroed: Bool) {
+        if buffer.count != count {
+            buffer = [Float](repeating: 0, count: count)
+        } else if zeroed {
+            buffer.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
     }
 
     /// The output columns qx whose input column qx·S − D + j lies inside 0..<w.

@@ -27,6 +27,8 @@ public final class Sequential {
             layer.buildBuffers(prefix: layerName, layout: &bufferLayout)
         }
         outputShape = shape
+        // Nobody needs the gradient of the network's input.
+        (layers.first?.1 as? Conv2d)?.computesInputGradient = false
         parameters = Parameters(layout: layout)
         self.bufferLayout = bufferLayout
         buffers = [Float](repeating: 0, count: bufferLayout.count)
