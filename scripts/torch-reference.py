@@ -294,6 +294,10 @@ def measure(name, threads):
             "finalLoss": round(final_loss, 4)}
 
 
+def starved(result):
+    return min(result["trainBusyCpus"], result["inferBusyCpus"]) < 0.9 * result["threads"]
+
+
 def main():
     if args.check_shapes:
         sys.exit(0 if check_shapes() else 1)
@@ -323,8 +327,12 @@ def main():
             print(f"{name:<10} {threads:>7} {r['trainSamplesPerSecond']:>16,.0f} "
                   f"{f'({min(t):,.0f}-{max(t):,.0f})':>17} {r['trainBusyCpus']:>5.2f} "
                   f"{r['inferSamplesPerSecond']:>16,.0f} {f'({min(i):,.0f}-{max(i):,.0f})':>17} "
-                  f"{r['inferBusyCpus']:>5.2f} {r['finalLoss']:>9.4f}", flush=True)
+                  f"{r['inferBusyCpus']:>5.2f} {r['finalLoss']:>9.4f}{'  *' if starved(r) else ''}", flush=True)
     print(f"load average after: {load_average()}  (cpus = CPU seconds this process used per wall second)")
+    if any(starved(r) for r in results):
+        print("* this process got under 90 % of its threads' CPU time: other work was running, so these "
+              "figures are not a fair reference (a 2-thread case can then fall far below the 1-thread one); "
+              "rerun on a quiet machine")
     if args.json:
         note = ("torch.set_num_threads(t) per case (ATen intra-op pool, "
                 f"{torch.__config__.parallel_info().split('ATen parallel backend:')[-1].strip()}); "
