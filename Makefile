@@ -5,7 +5,7 @@
 SWIFT ?= swift
 DEMO_DIR ?= demo-out
 
-.PHONY: deps build test crosscheck demo bench fuzz clean
+.PHONY: deps build test crosscheck demo bench torch-reference fuzz clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -30,6 +30,12 @@ bench: deps
 	$(SWIFT) build -c release --product medsilo-bench
 	.build/release/medsilo-bench decode
 	.build/release/medsilo-bench ingest
+
+# PyTorch CPU throughput of the engine's two benchmark CNNs (installs torch into .build/torch-venv).
+torch-reference:
+	test -x .build/torch-venv/bin/python || python3 -m venv .build/torch-venv
+	.build/torch-venv/bin/pip install -q -r scripts/torch-reference-requirements.txt
+	python3 scripts/torch-reference.py --threads 1,2 --json
 
 # make fuzz [FUZZ_TARGET=dicom|png|jpeg|npz|manifest|all] [FUZZ_SECONDS=60]
 fuzz: deps
