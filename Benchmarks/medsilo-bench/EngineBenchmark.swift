@@ -3,6 +3,10 @@ import FoundationEssentials
 import NeuralEngine
 import Seeding
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Training and inference samples/s of the named models, measured the way scripts/torch-reference.py
 /// measures PyTorch: a pool of 2,048 random inputs (uniform in [0, 1)) with random labels cycled in
 /// batches; a training step is forward, cross-entropy, backward, SGD (lr 0.01, momentum 0.9) and zeroed
@@ -39,14 +43,44 @@ struct EngineBenchmark: ParsableCommand {
         var inferSamplesPerSecond: Double
         var trainWindows: [Double]
         var inferWindows: [Double]
+        /// CPU seconds the process used per wall second while measuring: about the thread count when it
+        /// had the cores to itself, less when other work took them.
+        var trainBusyCpus: Double
+        var inferBusyCpus: Double
         var finalLoss: Double
     }
 
     struct Report: Codable {
         var framework = "medsilo"
+        var version = "0"
         var blas: String
+        var cpu: String
         var batch: Int
+        var statistic = "median"
+        var repeats: Int
+        var secondsPerCase: Double
         var results: [Result]
+    }
+
+    /// The CPU model from /proc/cpuinfo.
+    static var cpuName: String {
+        guard let file = fopen("/proc/cpuinfo", "r") else { return "unknown" }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 1024)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            if text.hasPrefix("model name"), let colon = text.firstIndex(of: ":") {
+                return String(text[text.index(after: colon)...]).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
+        return "unknown"
+    }
+
+    /// CPU seconds used by this process so far (user + system).
+    static var cpuSeconds: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
     }
 
     /// Channels, side and classes of each benchmarked model.
@@ -54,8 +88,9 @@ struct EngineBenchmark: ParsableCommand {
         "cnn-small": (1, 28, 9), "cnn-large": (3, 64, 9), "resnet8-gn": (3, 64, 9),
     ]
 
-    /// Samples/s of each window of `step` (called with batch numbers 0, 1, 2, … cycling over `count`).
-    func windows(_ count: Int, _ step: (Int) -> Void) -> [Double] {
+    /// Samples/s of each window of `step` (called with batch numbers 0, 1, 2, … cycling over `count`),
+    /// and the CPUs kept busy while measuring.
+    func windows(_ count: Int, _ step: (Int) -> Void) -> (rates: [Double], busy: Double) {
         let clock = ContinuousClock()
         var i = 0
         let start = clock.now
@@ -64,6 +99,7 @@ struct EngineBenchmark: ParsableCommand {
             i += 1
         }
         var rates: [Double] = []
+        let cpuStart = Self.cpuSeconds, wallStart = clock.now
         for _ in 0..<repeats {
             let windowStart = clock.now
             var n = 0
@@ -77,7 +113,8 @@ struct EngineBenchmark: ParsableCommand {
             } while elapsed < seconds / Double(repeats)
             rates.append(Double(n * batch) / elapsed)
         }
-        return rates
+        let wall = clock.now - wallStart
+        return (rates, (Self.cpuSeconds - cpuStart) / (Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18))
     }
 
     static func median(_ values: [Double]) -> Double {
@@ -118,18 +155,22 @@ struct EngineBenchmark: ParsableCommand {
                 var evaluation = ForwardContext(training: false)
                 let infer = windows(count) { b in _ = model.forward(batches[b].0, &evaluation) }
                 let result = Result(
-                    model: name, threads: threadCount, trainSamplesPerSecond: Self.median(train), inferSamplesPerSecond: Self.median(infer),
-                    trainWindows: train, inferWindows: infer, finalLoss: Double(lastLoss))
+                    model: name, threads: threadCount, trainSamplesPerSecond: Self.median(train.rates), inferSamplesPerSecond: Self.median(infer.rates),
+                    trainWindows: train.rates, inferWindows: infer.rates, trainBusyCpus: train.busy, inferBusyCpus: infer.busy,
+                    finalLoss: Double(lastLoss))
                 results.append(result)
                 if !json {
-                    print("\(name) threads \(threadCount): train \(Int(result.trainSamplesPerSecond)) samples/s, inference \(Int(result.inferSamplesPerSecond)) samples/s")
+                    // A star marks a case that got under 90 % of its threads' CPU time (a busy machine).
+                    let starved = min(train.busy, infer.busy) < 0.9 * Double(threadCount) ? " *" : ""
+                    print("\(name) threads \(threadCount): train \(Int(result.trainSamplesPerSecond)) samples/s, inference \(Int(result.inferSamplesPerSecond)) samples/s (CPUs busy \(String(format: "%.2f", train.busy)) / \(String(format: "%.2f", infer.busy)))\(starved)")
                 }
             }
         }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(Report(blas: GEMM.backendSummary, batch: batch, results: results)), as: UTF8.self))
+            let report = Report(blas: GEMM.backendSummary, cpu: Self.cpuName, batch: batch, repeats: repeats, secondsPerCase: seconds, results: results)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
     }
 }
