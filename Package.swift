@@ -47,6 +47,9 @@ let package = Package(
         .target(name: "COpenJPEG", linkerSettings: [.linkedLibrary("openjp2")]),
         /// zlib's raw inflate, for the deflated members of NumPy `.npz` archives.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        /// OpenBLAS, loaded with dlopen on first use (not linked) so that OPENBLAS_CORETYPE can be set before
+        /// the library's constructor picks its kernels; needs Debian's libopenblas0-pthread at run time only.
+        .target(name: "COpenBLAS"),
 
         // MARK: Stages.
 
@@ -68,7 +71,7 @@ let package = Package(
         /// heatmaps (SVG, and PNG through Imaging's libpng writer).
         .target(name: "Partitioning", dependencies: ["Datasets", "Imaging"]),
         /// Float32 tensors, layers with forward and backward, losses, optimisers and models on BLAS sgemm.
-        .target(name: "NeuralEngine", dependencies: ["Seeding"]),
+        .target(name: "NeuralEngine", dependencies: ["Seeding", "COpenBLAS"]),
         /// Training a model on a store: batches, the epoch loop, evaluation metrics.
         .target(name: "Training", dependencies: ["NeuralEngine", "Datasets"]),
 
