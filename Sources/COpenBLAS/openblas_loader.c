@@ -26,7 +26,9 @@ static get_string_fn get_config;
 
 int copenblas_open(const char *path, const char *coretype, int *coretype_applied, char *error, size_t error_size) {
     *coretype_applied = 0;
-    if (coretype != NULL && getenv("OPENBLAS_CORETYPE") == NULL) {
+    // An empty value counts as unset: OpenBLAS ignores it too.
+    const char *existing = getenv("OPENBLAS_CORETYPE");
+    if (coretype != NULL && (existing == NULL || existing[0] == '\0')) {
         if (setenv("OPENBLAS_CORETYPE", coretype, 1) == 0) *coretype_applied = 1;
     }
     // RTLD_LOCAL: the symbols stay private to this handle, so no other BLAS a process may link is shadowed.

@@ -93,17 +93,17 @@ extension GEMM {
 
     /// The OpenBLAS kernel set to ask for on `cpu`, and why; nil leaves the choice to OpenBLAS's own detection.
     ///
-    /// Measured on an AMD EPYC (Zen 4, family 0x19, AVX-512 with BF16) at the GEMM shapes of MedSilo's CNNs
-    /// (docs/engine.md): OpenBLAS's own detection picks Cooperlake there, but its AVX2 "Haswell" kernels are
-    /// faster overall (cnn-large's GEMMs about 25 % less time on one thread, cnn-small's 10 % more), since
-    /// Zen 4 splits each 512-bit operation into two 256-bit halves. On CPUs with full-width AVX-512 the
+    /// Measured on an AMD EPYC (Zen 4, family 0x19, AVX-512 with BF16) at the GEMM shapes of a training step
+    /// of MedSilo's CNNs (docs/engine.md): OpenBLAS's own detection picks Cooperlake there, but its AVX2
+    /// "Haswell" kernels take less time (a cnn-large step's GEMMs about 25 % less on one thread and 22 % on
+    /// two, cnn-small's 6–9 % and 8–11 %), Zen 4 executing each 512-bit operation as two 256-bit halves. On CPUs with full-width AVX-512 the
     /// AVX-512 kernels are the ones to want, and OpenBLAS 0.3.21 does not recognise every such CPU: unknown
     /// Intel models get its slowest generic kernels (Prescott). So the choice follows the instruction-set
     /// flags, not the model tables.
     static func openBLASCoreType(for cpu: CPUInfo) -> (name: String, reason: String)? {
         let avx2 = cpu.has("avx2") && cpu.has("fma")
         if cpu.vendor == "AuthenticAMD", cpu.family == 0x19, avx2 {
-            return ("Haswell", "AMD family 0x19 (Zen 3/4): its AVX2 kernels beat the AVX-512 ones at the model shapes")
+            return ("Haswell", "AMD family 0x19 (Zen 3, Zen 4): AVX2 kernels, measured faster than the AVX-512 ones on Zen 4 at the model shapes")
         }
         if cpu.hasAVX512ForSkylakeXKernels {
             if cpu.has("avx512_bf16") { return ("Cooperlake", "AVX-512 (F, CD, BW, DQ, VL) with BF16") }
@@ -176,8 +176,10 @@ extension GEMM {
         return Active(engine: .fallback, description: description)
     }
 
+    /// The variable's value; nil when unset or empty (an empty value means "not set" to OpenBLAS too).
     private static func environment(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
+        guard let value = getenv(name).map({ String(cString: $0) }), !value.isEmpty else { return nil }
+        return value
     }
 
     private static func onlineCPUs() -> Int {

@@ -21,7 +21,7 @@ extern "C" {
 /// resolves cblas_sgemm, openblas_set_num_threads, openblas_get_num_threads, openblas_get_corename and
 /// openblas_get_config.
 ///
-/// When `coretype` is not NULL and OPENBLAS_CORETYPE is not already in the environment, the variable is set
+/// When `coretype` is not NULL and OPENBLAS_CORETYPE is unset or empty in the environment, the variable is set
 /// to `coretype` for the duration of the load (the library's constructor reads it), then removed again so
 /// that child processes do not inherit a setting the user never made. `*coretype_applied` is set to 1 in
 /// that case, else 0. Not thread-safe (setenv): call it once, early.
