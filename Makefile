@@ -30,6 +30,7 @@ bench: deps
 	$(SWIFT) build -c release --product medsilo-bench
 	.build/release/medsilo-bench decode
 	.build/release/medsilo-bench ingest
+	.build/release/medsilo-bench blas
 
 # PyTorch CPU throughput of the engine's two benchmark CNNs (installs torch into .build/torch-venv).
 torch-reference:
