@@ -117,7 +117,7 @@ let package = Package(
                 "Partitioning", "Datasets", "Imaging", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine", "Seeding"]),
+        .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine", "Seeding", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Datasets", "SyntheticSuite", "TestSupport"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],

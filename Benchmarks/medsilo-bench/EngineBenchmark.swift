@@ -128,8 +128,8 @@ struct EngineBenchmark: ParsableCommand {
         for name in models.split(separator: ",").map(String.init) {
             guard let shape = Self.configuration_[name] else { throw ValidationError("unknown model \(name)") }
             for threadCount in threads.split(separator: ",").compactMap({ Int($0) }) {
-                GEMM.setThreads(threadCount)
                 let model = try ModelZoo.make(name, channels: shape.channels, size: shape.side, classes: shape.classes)
+                model.setThreads(threadCount)
                 model.initialize(seed: 1)
                 var generator = SeededGenerator(seed: 2)
                 let itemSize = shape.channels * shape.side * shape.side

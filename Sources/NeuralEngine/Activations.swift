@@ -9,22 +9,29 @@ public final class ReLU: Layer {
     public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] { inputShape }
 
     public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
-        var y = x
-        y.values.withUnsafeMutableBufferPointer { y in
-            for i in y.indices { y[i] = max(y[i], 0) }
+        let y = [Float](unsafeUninitializedCapacity: x.count) { y, count in
+            x.values.withUnsafeBufferPointer { x in
+                for i in 0..<x.count { y[i] = x[i] > 0 ? x[i] : 0 }
+            }
+            count = x.count
         }
-        if context.training { output = y.values }
-        return y
+        if context.training { output = y }
+        return Tensor(shape: x.shape, values: y)
     }
 
     public func backward(_ dy: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) -> Tensor {
-        var dx = dy
-        output.withUnsafeBufferPointer { y in
-            dx.values.withUnsafeMutableBufferPointer { dx in
-                for i in dx.indices where y[i] <= 0 { dx[i] = 0 }
+        // A new array rather than editing ∂y in place: the caller still holds ∂y, so an in-place edit
+        // would copy it first.
+        let dx = [Float](unsafeUninitializedCapacity: dy.count) { dx, count in
+            output.withUnsafeBufferPointer { y in
+                dy.values.withUnsafeBufferPointer { d in
+                    // A select, not a branch, so the loop vectorises.
+                    for i in 0..<d.count { dx[i] = y[i] > 0 ? d[i] : 0 }
+                }
             }
+            count = dy.count
         }
-        return dx
+        return Tensor(shape: dy.shape, values: dx)
     }
 }
 

@@ -52,9 +52,9 @@ public final class Conv2d: Layer {
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (p, q) = (outputSize(h), outputSize(w))
         let rows = inChannels * kernel * kernel, cols = n * p * q
-        Self.resize(&columns, rows * cols, zeroed: padding > 0)
+        Self.resize(&columns, rows * cols)
         im2col(x.values, n: n, h: h, w: w, into: &columns)
-        Self.resize(&product, outChannels * cols, zeroed: false)
+        Self.resize(&product, outChannels * cols)
         columns.withUnsafeBufferPointer { c in
             product.withUnsafeMutableBufferPointer { y in
                 GEMM.sgemm(
@@ -64,7 +64,7 @@ public final class Conv2d: Layer {
             }
         }
         // [O, N·P·Q] → [N, O, P, Q], adding the bias.
-        var output = [Float](repeating: 0, count: n * outChannels * p * q)
+        var output = [Float](unsafeUninitializedCapacity: n * outChannels * p * q) { $1 = n * outChannels * p * q }
         let plane = p * q
         product.withUnsafeBufferPointer { y in
             output.withUnsafeMutableBufferPointer { out in
@@ -87,7 +87,7 @@ public final class Conv2d: Layer {
         let (p, q) = (outputSize(h), outputSize(w))
         let rows = inChannels * kernel * kernel, cols = n * p * q, plane = p * q
         // [N, O, P, Q] → ∂Ŷ [O, N·P·Q], summing the bias gradient on the way.
-        Self.resize(&dProduct, outChannels * cols, zeroed: false)
+        Self.resize(&dProduct, outChannels * cols)
         dy.values.withUnsafeBufferPointer { d in
             dProduct.withUnsafeMutableBufferPointer { dp in
                 for o in 0..<outChannels {
@@ -112,7 +112,7 @@ public final class Conv2d: Layer {
                     b: c.baseAddress!, ldb: cols, beta: 1, c: gradients.baseAddress! + weight.offset, ldc: rows)
                 // ∂X̂ [C·K·K, N·P·Q] = Wᵀ · ∂Ŷ
                 guard computesInputGradient else { return }
-                Self.resize(&dColumns, rows * cols, zeroed: false)
+                Self.resize(&dColumns, rows * cols)
                 dColumns.withUnsafeMutableBufferPointer { dc in
                     GEMM.sgemm(
                         transA: true, transB: false, m: rows, n: cols, k: outChannels, alpha: 1,
@@ -126,14 +126,9 @@ public final class Conv2d: Layer {
         return Tensor(shape: inputShape, values: dx)
     }
 
-    /// Makes `buffer` hold `count` values, reusing its storage; zeroes them when asked (im2col relies
-    /// on zeros in the padding; other scratch is fully overwritten).
-    static func resize(_ buffer: inout [Float], _ count: Int, zeroed: Bool) {
-        if buffer.count != count {
-            buffer = [Float](repeating: 0, count: count)
-        } else if zeroed {
-            buffer.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        }
+    /// Makes scratch `buffer` hold `count` values, reusing its storage (its users overwrite every value).
+    static func resize(_ buffer: inout [Float], _ count: Int) {
+        if buffer.count != count { buffer = [Float](repeating: 0, count: count) }
     }
 
     /// The output columns qx whose input column qx·S − D + j lies inside 0..<w.
@@ -145,23 +140,40 @@ public final class Conv2d: Layer {
         return first..<last
     }
 
-    /// Calls `body(row, image, columns)` for every stretch of one column-matrix row that maps to one
-    /// input row: `row` is the offset in X̂ of output position (n, p, 0) for patch entry (c, i, j),
-    /// `image` the offset in x of input position (n, c, y, −D + j) with y = pS − D + i, and `columns` the
-    /// valid qx (input column qx·S − D + j). Positions in the zero padding are skipped.
-    func forEachStretch(n: Int, h: Int, w: Int, _ body: (_ row: Int, _ image: Int, _ columns: Range<Int>) -> Void) {
+    /// Fills X̂ [C·K·K, N·P·Q] from x [N, C, H, W]: row (c, i, j), column (n, p, q) gets
+    /// x[n, c, pS − D + i, qS − D + j], or 0 in the padding. Every entry is written, so `columns` needs no
+    /// clearing; stride 1 copies whole runs.
+    func im2col(_ x: [Float], n: Int, h: Int, w: Int, into columns: inout [Float]) {
         let (p, q) = (outputSize(h), outputSize(w))
         let cols = n * p * q
-        for c in 0..<inChannels {
-            for i in 0..<kernel {
-                for j in 0..<kernel {
-                    let range = columnRange(j: j, w: w, q: q)
-                    let rowStart = ((c * kernel + i) * kernel + j) * cols
-                    for item in 0..<n {
-                        for py in 0..<p {
-                            let y = py * stride - padding + i
-                            guard y >= 0 && y < h else { continue }
-                            body(rowStart + (item * p + py) * q, ((item * inChannels + c) * h + y) * w - padding + j, range)
+        let (s, d, k, c) = (stride, padding, kernel, inChannels)
+        x.withUnsafeBufferPointer { xb in
+            columns.withUnsafeMutableBufferPointer { ob in
+                let x = xb.baseAddress!, out = ob.baseAddress!
+                for channel in 0..<c {
+                    for i in 0..<k {
+                        for j in 0..<k {
+                            let range = columnRange(j: j, w: w, q: q)
+                            var target = out + ((channel * k + i) * k + j) * cols
+                            for item in 0..<n {
+                                let image = x + (item * c + channel) * h * w
+                                for py in 0..<p {
+                                    let y = py * s - d + i
+                                    if y < 0 || y >= h {
+                                        target.update(repeating: 0, count: q)
+                                    } else {
+                                        let row = image + y * w - d + j
+                                        if range.lowerBound > 0 { target.update(repeating: 0, count: range.lowerBound) }
+                                        if s == 1 {
+                                            (target + range.lowerBound).update(from: row + range.lowerBound, count: range.count)
+                                        } else {
+                                            for qx in range { target[qx] = row[qx * s] }
+                                        }
+                                        if range.upperBound < q { (target + range.upperBound).update(repeating: 0, count: q - range.upperBound) }
+                                    }
+                                    target += q
+                                }
+                            }
                         }
                     }
                 }
@@ -169,27 +181,40 @@ public final class Conv2d: Layer {
         }
     }
 
-    /// Fills X̂ [C·K·K, N·P·Q] from x [N, C, H, W] (padding stays zero: `columns` starts zeroed).
-    func im2col(_ x: [Float], n: Int, h: Int, w: Int, into columns: inout [Float]) {
-        let s = stride
-        x.withUnsafeBufferPointer { x in
-            columns.withUnsafeMutableBufferPointer { out in
-                forEachStretch(n: n, h: h, w: w) { row, image, range in
-                    for qx in range { out[row + qx] = x[image + qx * s] }
+    /// Adds ∂X̂ [C·K·K, N·P·Q] back into ∂x [N, C, H, W] (`dx` starts zeroed): each column entry goes to
+    /// the input position im2col read it from; padding entries are dropped.
+    func col2im(_ columns: [Float], n: Int, h: Int, w: Int, into dx: inout [Float]) {
+        let (p, q) = (outputSize(h), outputSize(w))
+        let cols = n * p * q
+        let (s, d, k, c) = (stride, padding, kernel, inChannels)
+        columns.withUnsafeBufferPointer { cb in
+            dx.withUnsafeMutableBufferPointer { db in
+                let columns = cb.baseAddress!, dx = db.baseAddress!
+                for channel in 0..<c {
+                    for i in 0..<k {
+                        for j in 0..<k {
+                            let range = columnRange(j: j, w: w, q: q)
+                            var source = columns + ((channel * k + i) * k + j) * cols
+                            for item in 0..<n {
+                                let image = dx + (item * c + channel) * h * w
+                                for py in 0..<p {
+                                    let y = py * s - d + i
+                                    if y >= 0 && y < h {
+                                        let row = image + y * w - d + j
+                                        if s == 1 {
+                                            for qx in range { row[qx] += source[qx] }
+                                        } else {
+                                            for qx in range { row[qx * s] += source[qx] }
+                                        }
+                                    }
+                                    source += q
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
     }
 
-    /// Adds ∂X̂ [C·K·K, N·P·Q] back into ∂x [N, C, H, W] (`dx` starts zeroed).
-    func col2im(_ columns: [Float], n: Int, h: Int, w: Int, into dx: inout [Float]) {
-        let s = stride
-        columns.withUnsafeBufferPointer { columns in
-            dx.withUnsafeMutableBufferPointer { dx in
-                forEachStretch(n: n, h: h, w: w) { row, image, range in
-                    for qx in range { dx[image + qx * s] += columns[row + qx] }
-                }
-            }
-        }
-    }
 }

@@ -26,23 +26,22 @@ public enum ModelZoo {
         switch name {
         case "cnn-small":
             guard size == 28 else { throw UnknownModel(description: "cnn-small takes 28×28 images, the store has \(size)×\(size)") }
-            return Sequential(
-                name: name, inputShape: [channels, 28, 28], layers: stage(1, channels, 16) + stage(2, 16, 32) + head(32 * 7 * 7))
+            return Sequential(name: name, inputShape: [channels, 28, 28]) { stage(1, channels, 16) + stage(2, 16, 32) + head(32 * 7 * 7) }
         case "cnn-large":
             guard size == 64 else { throw UnknownModel(description: "cnn-large takes 64×64 images, the store has \(size)×\(size)") }
-            return Sequential(
-                name: name, inputShape: [channels, 64, 64],
-                layers: stage(1, channels, 16) + stage(2, 16, 32) + stage(3, 32, 64) + head(64 * 8 * 8))
+            return Sequential(name: name, inputShape: [channels, 64, 64]) {
+                stage(1, channels, 16) + stage(2, 16, 32) + stage(3, 32, 64) + head(64 * 8 * 8)
+            }
         case "resnet8-gn":
             guard size >= 16 else { throw UnknownModel(description: "resnet8-gn takes images of 16×16 or more, the store has \(size)×\(size)") }
-            return Sequential(
-                name: name, inputShape: [channels, size, size],
-                layers: [
+            return Sequential(name: name, inputShape: [channels, size, size]) {
+                [
                     ("conv1", Conv2d(channels, 16, kernel: 3, padding: 1, bias: false)), ("gn1", GroupNorm(groups: 8, channels: 16)),
                     ("relu", ReLU()), ("layer1.0", ResidualBlock(16, 16, stride: 1, groups: 8)),
                     ("layer2.0", ResidualBlock(16, 32, stride: 2, groups: 8)), ("layer3.0", ResidualBlock(32, 64, stride: 2, groups: 8)),
                     ("avgpool", GlobalAveragePool()), ("fc", Linear(64, classes)),
-                ])
+                ]
+            }
         default:
             throw UnknownModel(description: "unknown model '\(name)' (known: \(names.joined(separator: ", ")))")
         }

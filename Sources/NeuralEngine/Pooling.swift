@@ -18,30 +18,54 @@ public final class MaxPool2d: Layer {
     public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
         let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
         let (p, q) = ((h - kernel) / stride + 1, (w - kernel) / stride + 1)
-        var y = [Float](repeating: 0, count: planes * p * q)
-        var winners = [Int32](repeating: 0, count: context.training ? planes * p * q : 0)
+        let total = planes * p * q
         let keep = context.training
-        x.values.withUnsafeBufferPointer { x in
-            y.withUnsafeMutableBufferPointer { y in
-                winners.withUnsafeMutableBufferPointer { winners in
+        var winners = [Int32](unsafeUninitializedCapacity: keep ? total : 0) { $1 = keep ? total : 0 }
+        let (k, s) = (kernel, stride)
+        let y = [Float](unsafeUninitializedCapacity: total) { y, count in
+            x.values.withUnsafeBufferPointer { xb in
+                winners.withUnsafeMutableBufferPointer { wb in
+                    let x = xb.baseAddress!
+                    var out = 0
                     for plane in 0..<planes {
+                        let base = plane * h * w
                         for py in 0..<p {
-                            for qx in 0..<q {
-                                var best = plane * h * w + py * stride * w + qx * stride
-                                for i in 0..<kernel {
-                                    for j in 0..<kernel {
-                                        let at = plane * h * w + (py * stride + i) * w + qx * stride + j
-                                        if x[at] > x[best] { best = at }
-                                    }
+                            let top = base + py * s * w
+                            if k == 2 {
+                                // The common 2×2 window, unrolled: candidates in row-major order, the
+                                // first maximum wins.
+                                // Selects instead of branches: on real activations the winner is
+                                // unpredictable, and mispredicted branches cost more than the work.
+                                for qx in 0..<q {
+                                    let a = top + qx * s
+                                    var best = a, value = x[a]
+                                    let v1 = x[a + 1], v2 = x[a + w], v3 = x[a + w + 1]
+                                    best = v1 > value ? a + 1 : best
+                                    value = v1 > value ? v1 : value
+                                    best = v2 > value ? a + w : best
+                                    value = v2 > value ? v2 : value
+                                    best = v3 > value ? a + w + 1 : best
+                                    value = v3 > value ? v3 : value
+                                    y[out] = value
+                                    if keep { wb[out] = Int32(best) }
+                                    out += 1
                                 }
-                                let out = (plane * p + py) * q + qx
-                                y[out] = x[best]
-                                if keep { winners[out] = Int32(best) }
+                            } else {
+                                for qx in 0..<q {
+                                    var best = top + qx * s
+                                    for i in 0..<k {
+                                        for j in 0..<k where x[top + i * w + qx * s + j] > x[best] { best = top + i * w + qx * s + j }
+                                    }
+                                    y[out] = x[best]
+                                    if keep { wb[out] = Int32(best) }
+                                    out += 1
+                                }
                             }
                         }
                     }
                 }
             }
+            count = total
         }
         if keep {
             self.winners = winners
@@ -51,8 +75,42 @@ public final class MaxPool2d: Layer {
     }
 
     public func backward(_ dy: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) -> Tensor {
+        let (h, w) = (inputShape[2], inputShape[3])
+        if kernel == 2 && stride == 2 && h % 2 == 0 && w % 2 == 0 {
+            // Non-overlapping windows that tile the input: every input value is written once (∂y at the
+            // winner, 0 elsewhere), so the result needs no clearing first.
+            let count = inputShape.reduce(1, *)
+            let dx = [Float](unsafeUninitializedCapacity: count) { dx, initialized in
+                winners.withUnsafeBufferPointer { winners in
+                    dy.values.withUnsafeBufferPointer { d in
+                        let (p, q) = (h / 2, w / 2)
+                        for plane in 0..<(count / (h * w)) {
+                            for py in 0..<p {
+                                for qx in 0..<q {
+                                    let out = (plane * p + py) * q + qx
+                                    let a = plane * h * w + 2 * py * w + 2 * qx
+                                    let winner = Int(winners[out]), value = d[out]
+                                    dx[a] = winner == a ? value : 0
+                                    dx[a + 1] = winner == a + 1 ? value : 0
+                                    dx[a + w] = winner == a + w ? value : 0
+                                    dx[a + w + 1] = winner == a + w + 1 ? value : 0
+                                }
+                            }
+                        }
+                    }
+                }
+                initialized = count
+            }
+            return Tensor(shape: inputShape, values: dx)
+        }
         var dx = [Float](repeating: 0, count: inputShape.reduce(1, *))
-        for (out, winner) in winners.enumerated() { dx[Int(winner)] += dy.values[out] }
+        dx.withUnsafeMutableBufferPointer { dx in
+            winners.withUnsafeBufferPointer { winners in
+                dy.values.withUnsafeBufferPointer { d in
+                    for out in 0..<winners.count { dx[Int(winners[out])] += d[out] }
+                }
+            }
+        }
         return Tensor(shape: inputShape, values: dx)
     }
 }

@@ -57,7 +57,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed of initialisation, shuffling and dropout.")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads for the matrix multiplies (default: all cores).")
+    @Option(help: "Threads (default: all cores). Results are reproducible for the same seed and thread count.")
     var threads: Int?
 
     @Option(help: "The run folder to write.")
@@ -116,7 +116,7 @@ struct TrainCommand: ParsableCommand {
             Output.error(error.description)
             throw ExitCode(1)
         }
-        if let threads { GEMM.setThreads(threads) }
+        network.setThreads(threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) != 0, label: "train")
         let records: [EpochRecord]
         do {
@@ -139,7 +139,7 @@ struct TrainCommand: ParsableCommand {
             options: [
                 "epochs": String(epochs), "batch": String(batch), "lr": String(lr), "momentum": String(momentum), "weightDecay": String(weightDecay),
                 "optimizer": optimizer.rawValue, "schedule": schedule, "labelSmoothing": String(labelSmoothing),
-                "clipNorm": clipNorm.map { String($0) } ?? "none", "seed": String(seed), "threads": String(GEMM.threads),
+                "clipNorm": clipNorm.map { String($0) } ?? "none", "seed": String(seed), "threads": String(network.threads),
             ],
             epochs: records, final: records.last)
         do {

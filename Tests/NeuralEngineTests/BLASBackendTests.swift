@@ -1,5 +1,6 @@
 import Seeding
 import Testing
+import TestSupport
 
 @testable import NeuralEngine
 
@@ -153,6 +154,10 @@ import Glibc
     /// for OpenBLAS to split it across threads.
     @Test(arguments: [1, 2])
     func sameThreadCountGivesIdenticalBits(threads: Int) {
+        withEngineThreadsLocked { sameThreadCountGivesIdenticalBitsLocked(threads: threads) }
+    }
+
+    func sameThreadCountGivesIdenticalBitsLocked(threads: Int) {
         let previous = GEMM.threads
         defer { GEMM.setThreads(previous) }
         GEMM.setThreads(threads)

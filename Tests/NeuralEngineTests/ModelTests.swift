@@ -1,5 +1,6 @@
 import Seeding
 import Testing
+import TestSupport
 
 @testable import NeuralEngine
 
@@ -69,10 +70,47 @@ import Testing
     @Test func aFixedBatchIsLearnedAndTheSeedRepeatsBitForBit() {
         // Random images with arbitrary labels: only memorising fits them, so 100 % means the whole
         // forward/backward/step loop works.
-        let first = Self.train(seed: 5, steps: 150)
-        #expect(first.accuracy == 1)
-        let again = Self.train(seed: 5, steps: 150)
-        #expect(again.parameters == first.parameters)
-        #expect(Self.train(seed: 6, steps: 1).parameters != Self.train(seed: 5, steps: 1).parameters)
+        withEngineThreadsLocked {
+            let first = Self.train(seed: 5, steps: 150)
+            #expect(first.accuracy == 1)
+            let again = Self.train(seed: 5, steps: 150)
+            #expect(again.parameters == first.parameters)
+            #expect(Self.train(seed: 6, steps: 1).parameters != Self.train(seed: 5, steps: 1).parameters)
+        }
+    }
+}
+
+/// Data-parallel threads: the same gradients as one thread up to rounding, bit-identical for the same count.
+@Suite struct DataParallelTests {
+    static func gradients(threads: Int, model name: String = "cnn-small", batch: Int = 10) throws -> (logits: [Float], gradients: [Float]) {
+        let model = try ModelZoo.make(name, channels: 1, size: 28, classes: 4)
+        model.initialize(seed: 9)
+        model.setThreads(threads)
+        let x = Tensor(shape: [batch, 1, 28, 28], values: GradientCheck.random(batch * 784, seed: 10))
+        var context = ForwardContext(training: true)
+        let logits = model.forward(x, &context)
+        let loss = SoftmaxCrossEntropy()(logits, labels: (0..<batch).map { $0 % 4 })
+        model.backward(loss.gradient)
+        return (logits.values, model.parameters.gradients)
+    }
+
+    @Test func threadsAgreeWithOneThreadAndRepeatExactly() throws {
+        try withEngineThreadsLocked {
+            let previous = GEMM.threads
+            defer { GEMM.setThreads(previous) }
+            try threadsAgreeLocked()
+        }
+    }
+
+    func threadsAgreeLocked() throws {
+        let one = try Self.gradients(threads: 1)
+        // An odd batch over 3 threads: shards of 4, 3 and 3.
+        let three = try Self.gradients(threads: 3)
+        let scale = one.gradients.map(abs).max()!
+        #expect(zip(one.logits, three.logits).allSatisfy { abs($0 - $1) <= 1e-5 })
+        #expect(zip(one.gradients, three.gradients).allSatisfy { abs($0 - $1) <= 1e-5 * scale })
+        #expect(try Self.gradients(threads: 3).gradients == three.gradients)
+        // A batch smaller than the thread count runs on one copy.
+        #expect(try Self.gradients(threads: 3, batch: 2).gradients == (try Self.gradients(threads: 1, batch: 2)).gradients)
     }
 }

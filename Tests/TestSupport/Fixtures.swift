@@ -118,3 +118,14 @@ public let memoryProbe: String = {
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     return executable.deletingLastPathComponent().appendingPathComponent("memory-probe").path
 }()
+
+/// One lock for tests whose outcome depends on the process-wide matrix-multiply thread count (which
+/// changes the summation order, hence the bits): those that set it and those that compare results bit
+/// for bit hold it, so tests running in parallel cannot change the count under them.
+private let engineThreadsLock = NSLock()
+
+public func withEngineThreadsLocked<T>(_ body: () throws -> T) rethrows -> T {
+    engineThreadsLock.lock()
+    defer { engineThreadsLock.unlock() }
+    return try body()
+}

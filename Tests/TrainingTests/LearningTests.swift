@@ -18,6 +18,10 @@ import TestSupport
     }
 
     @Test func cnnSmallLearnsTheSyntheticDermTask() throws {
+        try withEngineThreadsLocked { try learns() }
+    }
+
+    func learns() throws {
         let directory = TemporaryDirectory()
         let store = try Self.dermStore(directory)
         let options = TrainingOptions(model: "cnn-small", epochs: 6, batchSize: 32, learningRate: 0.02, seed: 3)
