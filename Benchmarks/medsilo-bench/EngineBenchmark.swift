@@ -36,6 +36,9 @@ struct EngineBenchmark: ParsableCommand {
     @Flag(help: "Print one JSON object on the last line.")
     var json = false
 
+    @Flag(help: "Measure training only (for profiling).")
+    var trainOnly = false
+
     struct Result: Codable {
         var model: String
         var threads: Int
@@ -153,7 +156,7 @@ struct EngineBenchmark: ParsableCommand {
                     lastLoss = result.value
                 }
                 var evaluation = ForwardContext(training: false)
-                let infer = windows(count) { b in _ = model.forward(batches[b].0, &evaluation) }
+                let infer = trainOnly ? (rates: [0.0], busy: 0.0) : windows(count) { b in _ = model.forward(batches[b].0, &evaluation) }
                 let result = Result(
                     model: name, threads: threadCount, trainSamplesPerSecond: Self.median(train.rates), inferSamplesPerSecond: Self.median(infer.rates),
                     trainWindows: train.rates, inferWindows: infer.rates, trainBusyCpus: train.busy, inferBusyCpus: infer.busy,

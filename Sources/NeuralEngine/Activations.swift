@@ -11,7 +11,7 @@ public final class ReLU: Layer {
     public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
         let y = [Float](unsafeUninitializedCapacity: x.count) { y, count in
             x.values.withUnsafeBufferPointer { x in
-                for i in 0..<x.count { y[i] = x[i] > 0 ? x[i] : 0 }
+                for i in 0..<x.count { y[i] = max(x[i], 0) }
             }
             count = x.count
         }
@@ -25,8 +25,21 @@ public final class ReLU: Layer {
         let dx = [Float](unsafeUninitializedCapacity: dy.count) { dx, count in
             output.withUnsafeBufferPointer { y in
                 dy.values.withUnsafeBufferPointer { d in
-                    // A select, not a branch, so the loop vectorises.
-                    for i in 0..<d.count { dx[i] = y[i] > 0 ? d[i] : 0 }
+                    // Sixteen lanes at a time with a vector select: the signs of activations are
+                    // unpredictable, so a branch per value mispredicts half the time.
+                    let n = d.count, whole = n / 16 * 16
+                    let (yp, dp, op) = (UnsafeRawPointer(y.baseAddress!), UnsafeRawPointer(d.baseAddress!), UnsafeMutableRawPointer(dx.baseAddress!))
+                    var i = 0
+                    while i < whole {
+                        let yv = yp.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                        let dv = dp.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                        op.storeBytes(of: dv.replacing(with: 0, where: yv .<= 0), toByteOffset: i * 4, as: SIMD16<Float>.self)
+                        i += 16
+                    }
+                    while i < n {
+                        dx[i] = y[i] > 0 ? d[i] : 0
+                        i += 1
+                    }
                 }
             }
             count = dy.count

@@ -86,21 +86,15 @@ public final class Conv2d: Layer {
         let (n, h, w) = (inputShape[0], inputShape[2], inputShape[3])
         let (p, q) = (outputSize(h), outputSize(w))
         let rows = inChannels * kernel * kernel, cols = n * p * q, plane = p * q
-        // [N, O, P, Q] → ∂Ŷ [O, N·P·Q], summing the bias gradient on the way.
+        // [N, O, P, Q] → ∂Ŷ [O, N·P·Q] by whole planes; then the bias gradient, row sums of ∂Ŷ.
         Self.resize(&dProduct, outChannels * cols)
         dy.values.withUnsafeBufferPointer { d in
             dProduct.withUnsafeMutableBufferPointer { dp in
                 for o in 0..<outChannels {
-                    var sum: Float = 0
                     for item in 0..<n {
-                        let source = d.baseAddress! + (item * outChannels + o) * plane
-                        let target = dp.baseAddress! + o * cols + item * plane
-                        for i in 0..<plane {
-                            target[i] = source[i]
-                            sum += source[i]
-                        }
+                        (dp.baseAddress! + o * cols + item * plane).update(from: d.baseAddress! + (item * outChannels + o) * plane, count: plane)
                     }
-                    if let biasEntry { gradients[biasEntry.offset + o] += sum }
+                    if let biasEntry { gradients[biasEntry.offset + o] += Self.sum(dp.baseAddress! + o * cols, cols) }
                 }
             }
         }
@@ -124,6 +118,24 @@ public final class Conv2d: Layer {
         var dx = [Float](repeating: 0, count: inputShape.reduce(1, *))
         if computesInputGradient { col2im(dColumns, n: n, h: h, w: w, into: &dx) }
         return Tensor(shape: inputShape, values: dx)
+    }
+
+    /// The sum of `count` values, sixteen lanes at a time (a scalar running sum cannot be vectorised,
+    /// because reordering float additions changes the result; sixteen partial sums fix the order).
+    static func sum(_ values: UnsafePointer<Float>, _ count: Int) -> Float {
+        var lanes = SIMD16<Float>()
+        var i = 0
+        let raw = UnsafeRawPointer(values)
+        while i + 16 <= count {
+            lanes += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        var total = lanes.sum()
+        while i < count {
+            total += values[i]
+            i += 1
+        }
+        return total
     }
 
     /// Makes scratch `buffer` hold `count` values, reusing its storage (its users overwrite every value).

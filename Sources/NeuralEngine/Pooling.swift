@@ -75,34 +75,7 @@ public final class MaxPool2d: Layer {
     }
 
     public func backward(_ dy: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) -> Tensor {
-        let (h, w) = (inputShape[2], inputShape[3])
-        if kernel == 2 && stride == 2 && h % 2 == 0 && w % 2 == 0 {
-            // Non-overlapping windows that tile the input: every input value is written once (∂y at the
-            // winner, 0 elsewhere), so the result needs no clearing first.
-            let count = inputShape.reduce(1, *)
-            let dx = [Float](unsafeUninitializedCapacity: count) { dx, initialized in
-                winners.withUnsafeBufferPointer { winners in
-                    dy.values.withUnsafeBufferPointer { d in
-                        let (p, q) = (h / 2, w / 2)
-                        for plane in 0..<(count / (h * w)) {
-                            for py in 0..<p {
-                                for qx in 0..<q {
-                                    let out = (plane * p + py) * q + qx
-                                    let a = plane * h * w + 2 * py * w + 2 * qx
-                                    let winner = Int(winners[out]), value = d[out]
-                                    dx[a] = winner == a ? value : 0
-                                    dx[a + 1] = winner == a + 1 ? value : 0
-                                    dx[a + w] = winner == a + w ? value : 0
-                                    dx[a + w + 1] = winner == a + w + 1 ? value : 0
-                                }
-                            }
-                        }
-                    }
-                }
-                initialized = count
-            }
-            return Tensor(shape: inputShape, values: dx)
-        }
+        // Cleared, then one store per output at its winner: no branch per value.
         var dx = [Float](repeating: 0, count: inputShape.reduce(1, *))
         dx.withUnsafeMutableBufferPointer { dx in
             winners.withUnsafeBufferPointer { winners in
