@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job on built-in data. For now (the later stages arrive with their issues): write the
 # built-in synthetic benchmark suite as real files (JPEG, DICOM, PNG), ingest each task into a dataset
-# store, describe the stores, spread the derm store across hospitals three ways and compare the plans;
-# then the decoding showcase (sample images in every encoding).
+# store, describe the stores, spread the derm store across hospitals three ways and compare the plans,
+# train the small CNN on it; then the decoding showcase (sample images in every encoding).
 set -euo pipefail
 medsilo=${1:?usage: demo.sh MEDSILO_BINARY OUT_DIR}
 out=${2:?usage: demo.sh MEDSILO_BINARY OUT_DIR}
@@ -29,6 +29,11 @@ mkdir -p "$out/plans"
 "$medsilo" partition "$out/stores/derm" --hospitals 5 --scheme iid --seed 1 --out "$out/plans/derm-iid.json" > /dev/null
 "$medsilo" partition compare "$out/plans/derm-iid.json" "$out/plans/derm-dirichlet.json" "$out/plans/derm-natural.json" \
     --plot "$out/plans/derm-compare.png"
+
+echo
+echo "== medsilo train: cnn-small on the derm store (weights loadable in PyTorch)"
+rm -rf "$out/runs/derm"   # the demo's own run folder; medsilo train never overwrites one
+"$medsilo" train "$out/stores/derm" --model cnn-small --epochs 10 --optimizer adam --lr 0.001 --batch 32 --out "$out/runs/derm"
 
 echo
 echo "== medsilo phantoms: sample images in every format and encoding MedSilo decodes"
