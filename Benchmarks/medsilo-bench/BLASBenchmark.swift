@@ -119,12 +119,29 @@ struct BLASBenchmark: ParsableCommand {
     private var threadCounts: [Int] { threads.split(separator: ",").compactMap { Int($0) } }
 
     func run() throws {
+        let report = measureAll(printing: !json)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print("GEMM time per step of 64 samples at these rates:")
+            for time in report.models {
+                print(
+                    "  \(pad(time.model, 10)) \(time.threads) thread\(time.threads == 1 ? " " : "s"): training "
+                        + "\(formatted(time.trainMilliseconds, 2)) ms, inference \(formatted(time.inferMilliseconds, 2)) ms")
+            }
+        }
+    }
+
+    /// Every shape at every thread count (printing a table row per shape when asked).
+    func measureAll(printing: Bool) -> Report {
         let previous = GEMM.threads
         defer { GEMM.setThreads(previous) }
         var results: [Result] = []
         var models: [ModelTime] = []
         let backend = GEMM.backend
-        if !json {
+        if printing {
             print("backend \(backend.name) \(backend.version), kernel \(backend.kernel) (\(backend.selection))")
             print("GFLOP/s, best of \(repeats) × \(seconds / Double(repeats)) s; batch 64")
             print(pad("shape", 26) + pad("m×n×k", 20) + pad("op", 6) + pad("threads", 9) + pad("GFLOP/s", 10) + "fallback")
@@ -146,7 +163,7 @@ struct BLASBenchmark: ParsableCommand {
                     }
                 }
                 rows.append(Result(shape: shape, threads: count, gflops: rate, fallbackGflops: fallback))
-                if !json {
+                if printing {
                     let op = (shape.transA ? "T" : "N") + (shape.transB ? "T" : "N")
                     print(
                         pad(label, 26) + pad("\(shape.m)×\(shape.n)×\(shape.k)", 20) + pad(op, 6) + pad("\(count)", 9)
@@ -166,19 +183,7 @@ struct BLASBenchmark: ParsableCommand {
             }
             results += rows
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let report = Report(backend: backend, results: results, models: models)
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print("GEMM time per step of 64 samples at these rates:")
-            for time in models {
-                print(
-                    "  \(pad(time.model, 10)) \(time.threads) thread\(time.threads == 1 ? " " : "s"): training "
-                        + "\(formatted(time.trainMilliseconds, 2)) ms, inference \(formatted(time.inferMilliseconds, 2)) ms")
-            }
-        }
+        return Report(backend: backend, results: results, models: models)
     }
 
     private typealias Multiply = (

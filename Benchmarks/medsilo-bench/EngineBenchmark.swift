@@ -39,6 +39,9 @@ struct EngineBenchmark: ParsableCommand {
     @Flag(help: "Measure training only (for profiling).")
     var trainOnly = false
 
+    @Flag(help: "Skip the BLAS GFLOP/s at the models' GEMM shapes (medsilo-bench blas measures them alone).")
+    var noBlas = false
+
     struct Result: Codable {
         var model: String
         var threads: Int
@@ -53,7 +56,7 @@ struct EngineBenchmark: ParsableCommand {
         var finalLoss: Double
     }
 
-    struct Report: Codable {
+    struct Report: Encodable {
         var framework = "medsilo"
         var version = "0"
         var blas: String
@@ -63,6 +66,8 @@ struct EngineBenchmark: ParsableCommand {
         var repeats: Int
         var secondsPerCase: Double
         var results: [Result]
+        /// sgemm GFLOP/s at every GEMM shape of a training step of the two CNNs (as `medsilo-bench blas`).
+        var gemm: BLASBenchmark.Report?
     }
 
     /// The CPU model from /proc/cpuinfo.
@@ -169,10 +174,21 @@ struct EngineBenchmark: ParsableCommand {
                 }
             }
         }
+        var gemm: BLASBenchmark.Report?
+        if !noBlas {
+            let blas = try BLASBenchmark.parse(["--threads", threads, "--seconds", "0.6", "--repeats", "3"])
+            gemm = blas.measureAll(printing: false)
+            if !json {
+                for time in gemm!.models {
+                    print("GEMMs of one \(time.model) step at \(time.threads) thread(s): training \(String(format: "%.2f", time.trainMilliseconds)) ms, inference \(String(format: "%.2f", time.inferMilliseconds)) ms (medsilo-bench blas has every shape)")
+                }
+            }
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let report = Report(blas: GEMM.backendSummary, cpu: Self.cpuName, batch: batch, repeats: repeats, secondsPerCase: seconds, results: results)
+            let report = Report(
+                blas: GEMM.backendSummary, cpu: Self.cpuName, batch: batch, repeats: repeats, secondsPerCase: seconds, results: results, gemm: gemm)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
     }

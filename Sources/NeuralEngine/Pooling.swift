@@ -114,3 +114,57 @@ public final class GlobalAveragePool: Layer {
         return Tensor(shape: inputShape, values: dx)
     }
 }
+
+/// Average pooling over K×K windows with stride S (no padding): [N, C, H, W] → [N, C, P, Q] with
+/// P = (H − K)/S + 1. Backward spreads each ∂y/(K·K) over its window (overlapping windows add up).
+public final class AvgPool2d: Layer {
+    public let kernel: Int, stride: Int
+    private var inputShape: [Int] = []
+
+    public init(_ kernel: Int, stride: Int? = nil) {
+        self.kernel = kernel
+        self.stride = stride ?? kernel
+    }
+
+    public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] {
+        [inputShape[0], (inputShape[1] - kernel) / stride + 1, (inputShape[2] - kernel) / stride + 1]
+    }
+
+    public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
+        let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        let (p, q) = ((h - kernel) / stride + 1, (w - kernel) / stride + 1)
+        let scale = 1 / Float(kernel * kernel)
+        var y = [Float](repeating: 0, count: planes * p * q)
+        for plane in 0..<planes {
+            for py in 0..<p {
+                for qx in 0..<q {
+                    var sum: Float = 0
+                    for i in 0..<kernel {
+                        for j in 0..<kernel { sum += x.values[plane * h * w + (py * stride + i) * w + qx * stride + j] }
+                    }
+                    y[(plane * p + py) * q + qx] = sum * scale
+                }
+            }
+        }
+        inputShape = x.shape
+        return Tensor(shape: [x.shape[0], x.shape[1], p, q], values: y)
+    }
+
+    public func backward(_ dy: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) -> Tensor {
+        let (planes, h, w) = (inputShape[0] * inputShape[1], inputShape[2], inputShape[3])
+        let (p, q) = ((h - kernel) / stride + 1, (w - kernel) / stride + 1)
+        let scale = 1 / Float(kernel * kernel)
+        var dx = [Float](repeating: 0, count: planes * h * w)
+        for plane in 0..<planes {
+            for py in 0..<p {
+                for qx in 0..<q {
+                    let share = dy.values[(plane * p + py) * q + qx] * scale
+                    for i in 0..<kernel {
+                        for j in 0..<kernel { dx[plane * h * w + (py * stride + i) * w + qx * stride + j] += share }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: inputShape, values: dx)
+    }
+}

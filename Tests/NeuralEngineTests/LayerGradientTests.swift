@@ -79,6 +79,8 @@ import Testing
     @Test func poolingFlattenAndDropoutGradients() {
         let input = Tensor(shape: [2, 3, 4, 4], values: GradientCheck.random(96, seed: 8))
         #expect(GradientCheck.worstError(layer: GlobalAveragePool(), input: input, parameterCount: 0, seed: 17) < GradientCheck.tolerance)
+        #expect(GradientCheck.worstError(layer: AvgPool2d(2), input: input, parameterCount: 0, seed: 20) < GradientCheck.tolerance)
+        #expect(GradientCheck.worstError(layer: AvgPool2d(3, stride: 1), input: input, parameterCount: 0, seed: 21) < GradientCheck.tolerance)
         #expect(GradientCheck.worstError(layer: Flatten(), input: input, parameterCount: 0, seed: 18) < GradientCheck.tolerance)
         // The same generator seed in every forward of the check, so the mask is fixed.
         #expect(GradientCheck.worstError(layer: Dropout(0.3), input: input, parameterCount: 0, seed: 19) < GradientCheck.tolerance)
@@ -91,6 +93,8 @@ import Testing
         let none = UnsafeBufferPointer<Float>(start: nil, count: 0)
         #expect(MaxPool2d(2).forward(x, none, &context).values == [5, 7, 13, 15])
         #expect(GlobalAveragePool().forward(x, none, &context).values == [7.5])
+        // 2×2 average pool: (0+1+4+5)/4 = 2.5, 4.5, 10.5, 12.5.
+        #expect(AvgPool2d(2).forward(x, none, &context).values == [2.5, 4.5, 10.5, 12.5])
     }
 }
 
