@@ -74,6 +74,8 @@ let package = Package(
         .target(name: "NeuralEngine", dependencies: ["Seeding", "COpenBLAS"]),
         /// Training a model on a store: batches, the epoch loop, evaluation metrics.
         .target(name: "Training", dependencies: ["NeuralEngine", "Datasets"]),
+        /// The federation simulator: hospitals with speeds and links on a virtual clock, aggregation rules.
+        .target(name: "Federation", dependencies: ["Seeding", "NeuralEngine", "Training", "Partitioning"]),
 
         // MARK: Executables.
 
@@ -118,6 +120,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine", "Seeding", "TestSupport"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Seeding"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Datasets", "SyntheticSuite", "TestSupport"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],
