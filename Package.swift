@@ -120,7 +120,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine", "Seeding", "TestSupport"]),
-        .testTarget(name: "FederationTests", dependencies: ["Federation", "Seeding"]),
+        .testTarget(
+            name: "FederationTests", dependencies: ["Federation", "Seeding", "Training", "NeuralEngine", "Datasets", "Imaging", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Datasets", "SyntheticSuite", "TestSupport"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],

@@ -65,7 +65,7 @@ public enum Trainer {
         }
     }
 
-    static func makeOptimizer(_ options: TrainingOptions) -> any Optimizer {
+    public static func makeOptimizer(_ options: TrainingOptions) -> any Optimizer {
         switch options.optimizer {
         case .sgd: return SGD(learningRate: options.learningRate, momentum: options.momentum, weightDecay: options.weightDecay)
         case .adam: return Adam(learningRate: options.learningRate, weightDecay: options.weightDecay)
@@ -88,40 +88,54 @@ public enum Trainer {
         model.initialize(seed: options.seed)
         var generator = SeededGenerator(seed: options.seed &+ 0x5EED)
         var optimizer = makeOptimizer(options)
-        let loss = SoftmaxCrossEntropy(labelSmoothing: options.labelSmoothing)
-        let batches = StoreBatches(store: store, indices: train, batchSize: options.batchSize)
         var records: [EpochRecord] = []
         let clock = ContinuousClock()
         for epoch in 0..<options.epochs {
             let started = clock.now
             optimizer.learningRate = options.schedule.rate(base: options.learningRate, epoch: epoch)
-            let order = batches.epochOrder(&generator)
-            var lossSum = 0.0, correct = 0
-            var start = 0
-            while start < order.count {
-                let batch = order[start..<min(order.count, start + options.batchSize)]
-                let (x, labels) = batches.load(batch)
-                var context = ForwardContext(training: true, generator: SeededGenerator(seed: generator.next()))
-                model.parameters.zeroGradients()
-                let logits = model.forward(x, &context)
-                let result = loss(logits, labels: labels)
-                model.backward(result.gradient)
-                if let clip = options.clipNorm { model.parameters.clipGradientNorm(clip) }
-                optimizer.step(&model.parameters)
-                lossSum += Double(result.value) * Double(batch.count)
-                correct += zip(predictions(logits), labels).filter { $0 == $1 }.count
-                start += batch.count
-                progress(epoch, Double(start) / Double(order.count), nil)
+            let (lossSum, correct, seen) = runEpoch(model, store: store, indices: train, options: options, optimizer: &optimizer, generator: &generator) {
+                progress(epoch, $0, nil)
             }
             let (metrics, testLoss) = evaluate(model, store: store, indices: test, batchSize: options.batchSize)
             let record = EpochRecord(
-                epoch: epoch + 1, learningRate: optimizer.learningRate, trainLoss: lossSum / Double(order.count),
-                trainAccuracy: Double(correct) / Double(order.count), test: metrics, testLoss: testLoss,
+                epoch: epoch + 1, learningRate: optimizer.learningRate, trainLoss: lossSum / Double(seen),
+                trainAccuracy: Double(correct) / Double(seen), test: metrics, testLoss: testLoss,
                 seconds: (clock.now - started).secondsValue)
             records.append(record)
             progress(epoch, 1, record)
         }
         return records
+    }
+
+    /// One pass over `indices` in a seeded order (Fisher–Yates from `generator`): forward, cross-entropy,
+    /// backward, optional clipping, optimiser step per batch. Returns the summed loss, correct predictions
+    /// and samples seen. Centralised training and each hospital's local training in a federation both run
+    /// this, so they compute the same thing.
+    public static func runEpoch(
+        _ model: Sequential, store: DatasetStore, indices: [Int], options: TrainingOptions, optimizer: inout any Optimizer,
+        generator: inout SeededGenerator, progress: (Double) -> Void = { _ in }
+    ) -> (lossSum: Double, correct: Int, seen: Int) {
+        let loss = SoftmaxCrossEntropy(labelSmoothing: options.labelSmoothing)
+        let batches = StoreBatches(store: store, indices: indices, batchSize: options.batchSize)
+        let order = batches.epochOrder(&generator)
+        var lossSum = 0.0, correct = 0
+        var start = 0
+        while start < order.count {
+            let batch = order[start..<min(order.count, start + options.batchSize)]
+            let (x, labels) = batches.load(batch)
+            var context = ForwardContext(training: true, generator: SeededGenerator(seed: generator.next()))
+            model.parameters.zeroGradients()
+            let logits = model.forward(x, &context)
+            let result = loss(logits, labels: labels)
+            model.backward(result.gradient)
+            if let clip = options.clipNorm { model.parameters.clipGradientNorm(clip) }
+            optimizer.step(&model.parameters)
+            lossSum += Double(result.value) * Double(batch.count)
+            correct += zip(predictions(logits), labels).filter { $0 == $1 }.count
+            start += batch.count
+            progress(Double(start) / Double(order.count))
+        }
+        return (lossSum, correct, order.count)
     }
 
     /// The arg-max class of each row of [N, K] logits.
