@@ -13,13 +13,21 @@ public struct FederationOptions: Sendable {
     public var clientFraction: Double
     public var speeds: SpeedProfile
     public var network: NetworkProfile
+    public var strategy: ServerStrategy
+    /// FedProx's μ: local training adds μ(w − w_global) to every gradient (0: plain local SGD).
+    public var proximalMu: Float
 
-    public init(local: TrainingOptions, rounds: Int, clientFraction: Double = 1, speeds: SpeedProfile = .fixed(samplesPerSecond: 500), network: NetworkProfile = NetworkProfile()) {
+    public init(
+        local: TrainingOptions, rounds: Int, clientFraction: Double = 1, speeds: SpeedProfile = .fixed(samplesPerSecond: 500),
+        network: NetworkProfile = NetworkProfile(), strategy: ServerStrategy = .fedAvg, proximalMu: Float = 0
+    ) {
         self.local = local
         self.rounds = rounds
         self.clientFraction = clientFraction
         self.speeds = speeds
         self.network = network
+        self.strategy = strategy
+        self.proximalMu = proximalMu
     }
 }
 
@@ -37,10 +45,11 @@ public struct RoundRecord: Sendable, Codable {
     public var trainLoss: Double
 }
 
-/// Synchronous FedAvg (McMahan et al. 2017) on the virtual clock: every round the server sends the
-/// global model to the round's participants, each trains `local.epochs` epochs on its own training
-/// samples from that model with a fresh optimiser, and the server replaces the model by the sample-weighted
-/// mean of their models once the last of them has answered. The round lasts as long as its slowest
+/// Synchronous federated training on the virtual clock: every round the server sends the global model to
+/// the round's participants, each trains `local.epochs` epochs on its own training samples from that
+/// model with a fresh optimiser (with FedProx's proximal term when μ > 0), and once the last of them has
+/// answered the server combines their models by its strategy (FedAvg: the sample-weighted mean;
+/// FedAvgM, FedAdam, median, trimmed mean). The round lasts as long as its slowest
 /// participant (download + samples/speed + upload); everybody else waits.
 ///
 /// Each hospital's local randomness comes from a generator seeded by (seed, round, hospital), so a run
@@ -65,6 +74,7 @@ public enum SynchronousFederation {
         let speeds = options.speeds.speeds(hospitals: hospitals.count, generator: &speedGenerator)
         let modelBytes = model.parameters.values.count * 4
         let eligible = hospitals.indices.filter { !hospitals[$0].isEmpty }
+        var server = ServerAggregator(options.strategy)
         var virtualTime = 0.0
         var records: [RoundRecord] = []
         let clock = ContinuousClock()
@@ -73,27 +83,30 @@ public enum SynchronousFederation {
             let participants = sample(eligible, fraction: options.clientFraction, generator: &sampler)
             let global = model.parameters.values
             var models: [[Float]] = []
-            var weights: [Double] = []
             var duration = 0.0
             var lossSum = 0.0, seen = 0
             for h in participants {
                 model.parameters.values = global
                 var optimizer = Trainer.makeOptimizer(options.local)
                 var generator = SeededGenerator(seed: localSeed(options.local.seed, round: round, hospital: h))
+                let mu = options.proximalMu
+                let proximal: ((inout Parameters) -> Void)? = mu == 0 ? nil : { parameters in
+                    for i in parameters.gradients.indices { parameters.gradients[i] += mu * (parameters.values[i] - global[i]) }
+                }
                 for _ in 0..<max(1, options.local.epochs) {
                     let result = Trainer.runEpoch(
-                        model, store: store, indices: hospitals[h], options: options.local, optimizer: &optimizer, generator: &generator)
+                        model, store: store, indices: hospitals[h], options: options.local, optimizer: &optimizer, generator: &generator,
+                        adjustGradients: proximal)
                     lossSum += result.lossSum
                     seen += result.seen
                 }
                 models.append(model.parameters.values)
-                weights.append(Double(hospitals[h].count))
                 let compute = Double(hospitals[h].count * max(1, options.local.epochs)) / speeds[h]
                 duration = max(
                     duration,
                     options.network.transfer(modelBytes, upload: false) + compute + options.network.transfer(modelBytes, upload: true))
             }
-            model.parameters.values = Aggregation.weightedMean(models, weights: weights)
+            model.parameters.values = server.aggregate(global: global, clients: models, samples: participants.map { hospitals[$0].count })
             virtualTime += duration
             let elapsed = clock.now - started
             let record = RoundRecord(

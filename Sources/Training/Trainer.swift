@@ -93,9 +93,9 @@ public enum Trainer {
         for epoch in 0..<options.epochs {
             let started = clock.now
             optimizer.learningRate = options.schedule.rate(base: options.learningRate, epoch: epoch)
-            let (lossSum, correct, seen) = runEpoch(model, store: store, indices: train, options: options, optimizer: &optimizer, generator: &generator) {
-                progress(epoch, $0, nil)
-            }
+            let (lossSum, correct, seen) = runEpoch(
+                model, store: store, indices: train, options: options, optimizer: &optimizer, generator: &generator,
+                progress: { progress(epoch, $0, nil) })
             let (metrics, testLoss) = evaluate(model, store: store, indices: test, batchSize: options.batchSize)
             let record = EpochRecord(
                 epoch: epoch + 1, learningRate: optimizer.learningRate, trainLoss: lossSum / Double(seen),
@@ -108,12 +108,12 @@ public enum Trainer {
     }
 
     /// One pass over `indices` in a seeded order (Fisher–Yates from `generator`): forward, cross-entropy,
-    /// backward, optional clipping, optimiser step per batch. Returns the summed loss, correct predictions
+    /// backward, `adjustGradients` (e.g. FedProx's proximal term), optional clipping, optimiser step per batch. Returns the summed loss, correct predictions
     /// and samples seen. Centralised training and each hospital's local training in a federation both run
     /// this, so they compute the same thing.
     public static func runEpoch(
         _ model: Sequential, store: DatasetStore, indices: [Int], options: TrainingOptions, optimizer: inout any Optimizer,
-        generator: inout SeededGenerator, progress: (Double) -> Void = { _ in }
+        generator: inout SeededGenerator, adjustGradients: ((inout Parameters) -> Void)? = nil, progress: (Double) -> Void = { _ in }
     ) -> (lossSum: Double, correct: Int, seen: Int) {
         let loss = SoftmaxCrossEntropy(labelSmoothing: options.labelSmoothing)
         let batches = StoreBatches(store: store, indices: indices, batchSize: options.batchSize)
@@ -128,6 +128,7 @@ public enum Trainer {
             let logits = model.forward(x, &context)
             let result = loss(logits, labels: labels)
             model.backward(result.gradient)
+            adjustGradients?(&model.parameters)
             if let clip = options.clipNorm { model.parameters.clipGradientNorm(clip) }
             optimizer.step(&model.parameters)
             lossSum += Double(result.value) * Double(batch.count)

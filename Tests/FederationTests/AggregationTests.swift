@@ -78,3 +78,25 @@ import Testing
         #expect(decoded == messages)
     }
 }
+
+/// Server strategies against hand-computed steps.
+@Suite struct ServerStrategyTests {
+    @Test func fedAvgMAndFedAdamSteps() {
+        // FedAvgM η 1, β 0.5: round 1 Δ = 1 − 0.5 = 0.5, m = 0.5, w = 0.5; round 2 Δ = 0.5 − 0.25 = 0.25,
+        // m = 0.25 + 0.25 = 0.5, w = 0.
+        var momentum = ServerAggregator(.fedAvgM(learningRate: 1, momentum: 0.5))
+        #expect(momentum.aggregate(global: [1], clients: [[0.5]], samples: [3]) == [0.5])
+        #expect(momentum.aggregate(global: [0.5], clients: [[0.25]], samples: [3]) == [0])
+        // FedAdam η 0.1, β₁ 0.9, β₂ 0.99, τ 0.001: Δ = 1, m = 0.1, v = 0.01, w = 1 − 0.1·0.1/(0.1 + 0.001).
+        var adam = ServerAggregator(.fedAdam(learningRate: 0.1, beta1: 0.9, beta2: 0.99, tau: 0.001))
+        let w = adam.aggregate(global: [1], clients: [[0]], samples: [1])
+        #expect(abs(Double(w[0]) - (1 - 0.01 / 0.101)) < 1e-6)
+        // FedAvg weights by samples; median and trimmed mean ignore them.
+        var avg = ServerAggregator(.fedAvg)
+        #expect(avg.aggregate(global: [0], clients: [[0], [4]], samples: [1, 3]) == [3])
+        var median = ServerAggregator(.median)
+        #expect(median.aggregate(global: [0], clients: [[0], [4], [100]], samples: [1, 1, 50]) == [4])
+        var trimmed = ServerAggregator(.trimmedMean(trim: 5))
+        #expect(trimmed.aggregate(global: [0], clients: [[0], [4], [100]], samples: [1, 1, 1]) == [4])
+    }
+}

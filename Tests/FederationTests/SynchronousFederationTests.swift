@@ -85,3 +85,24 @@ import Training
         #expect(SynchronousFederation.sample([4, 7], fraction: 1, generator: &c) == [4, 7])
     }
 }
+
+extension SynchronousFederationTests {
+    @Test func fedProxKeepsLocalModelsCloserToTheGlobalOne() throws {
+        let directory = TemporaryDirectory()
+        let store = try Self.store(directory)
+        let train = store.indices(of: .train)
+        func drift(_ mu: Float) throws -> Float {
+            let model = try Trainer.model(for: store, name: "cnn-small")
+            model.initialize(seed: Self.local.seed)
+            let start = model.parameters.values
+            _ = SynchronousFederation.run(
+                model: model, store: store, hospitals: [train],
+                options: FederationOptions(local: TrainingOptions(model: "cnn-small", epochs: 2, batchSize: 16, learningRate: 0.05, seed: Self.local.seed), rounds: 1, proximalMu: mu))
+            return zip(model.parameters.values, start).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+        }
+        // μ = 10 with η = 0.05 pulls each step halfway back towards the global model.
+        let free = try withEngineThreadsLocked { try drift(0) }
+        let held = try withEngineThreadsLocked { try drift(10) }
+        #expect(held < 0.7 * free, "drift with μ 10: \(held), without: \(free)")
+    }
+}
