@@ -57,7 +57,7 @@ public final class Flatten: Layer {
     public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] { [inputShape.reduce(1, *)] }
 
     public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
-        inputShape = x.shape
+        if context.training { inputShape = x.shape }
         return x.reshaped([x.batch, x.itemSize])
     }
 

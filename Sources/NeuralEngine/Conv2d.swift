@@ -23,6 +23,7 @@ public final class Conv2d: Layer {
     private var product: [Float] = []
     private var dColumns: [Float] = []
     private var dProduct: [Float] = []
+    private var evaluationColumns: [Float] = []
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
         self.inChannels = inChannels
@@ -37,6 +38,7 @@ public final class Conv2d: Layer {
 
     public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] {
         precondition(inputShape.count == 3 && inputShape[0] == inChannels, "\(prefix): expects [\(inChannels), H, W], got \(inputShape)")
+        precondition(inputShape[1] + 2 * padding >= kernel && inputShape[2] + 2 * padding >= kernel, "\(prefix): the kernel is larger than the padded input \(inputShape)")
         weight = layout.add("\(prefix).weight", shape: [outChannels, inChannels, kernel, kernel])
         if bias { biasEntry = layout.add("\(prefix).bias", shape: [outChannels]) }
         return [outChannels, outputSize(inputShape[1]), outputSize(inputShape[2])]
@@ -52,6 +54,9 @@ public final class Conv2d: Layer {
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (p, q) = (outputSize(h), outputSize(w))
         let rows = inChannels * kernel * kernel, cols = n * p * q
+        // Evaluation writes into its own scratch (swapped in for the call, out again at the end), so the
+        // training columns kept for backward survive.
+        if !context.training { swap(&columns, &evaluationColumns) }
         Self.resize(&columns, rows * cols)
         im2col(x.values, n: n, h: h, w: w, into: &columns)
         Self.resize(&product, outChannels * cols)
@@ -78,7 +83,13 @@ public final class Conv2d: Layer {
                 }
             }
         }
-        inputShape = x.shape
+        if context.training {
+            inputShape = x.shape
+        } else {
+            // An evaluation forward must not disturb a pending training backward: its columns went into
+            // the separate scratch, swapped back here.
+            swap(&columns, &evaluationColumns)
+        }
         return Tensor(shape: [n, outChannels, p, q], values: output)
     }
 

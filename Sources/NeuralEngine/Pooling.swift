@@ -12,7 +12,8 @@ public final class MaxPool2d: Layer {
     }
 
     public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] {
-        [inputShape[0], (inputShape[1] - kernel) / stride + 1, (inputShape[2] - kernel) / stride + 1]
+        precondition(inputShape.count == 3 && inputShape[1] >= kernel && inputShape[2] >= kernel, "\(prefix): the window is larger than the input \(inputShape)")
+        return [inputShape[0], (inputShape[1] - kernel) / stride + 1, (inputShape[2] - kernel) / stride + 1]
     }
 
     public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
@@ -98,7 +99,7 @@ public final class GlobalAveragePool: Layer {
 
     public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
         let plane = x.shape[2] * x.shape[3]
-        inputShape = x.shape
+        if context.training { inputShape = x.shape }
         let y = (0..<(x.shape[0] * x.shape[1])).map { index in
             x.values[index * plane..<(index + 1) * plane].reduce(0, +) / Float(plane)
         }
@@ -127,7 +128,8 @@ public final class AvgPool2d: Layer {
     }
 
     public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] {
-        [inputShape[0], (inputShape[1] - kernel) / stride + 1, (inputShape[2] - kernel) / stride + 1]
+        precondition(inputShape.count == 3 && inputShape[1] >= kernel && inputShape[2] >= kernel, "\(prefix): the window is larger than the input \(inputShape)")
+        return [inputShape[0], (inputShape[1] - kernel) / stride + 1, (inputShape[2] - kernel) / stride + 1]
     }
 
     public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
@@ -146,7 +148,7 @@ public final class AvgPool2d: Layer {
                 }
             }
         }
-        inputShape = x.shape
+        if context.training { inputShape = x.shape }
         return Tensor(shape: [x.shape[0], x.shape[1], p, q], values: y)
     }
 

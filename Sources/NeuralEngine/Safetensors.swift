@@ -84,9 +84,12 @@ public enum Safetensors {
             guard case .tensor(let info)? = header[name] else { throw FormatError(description: "no tensor \(name)") }
             guard info.dtype == "F32" else { throw FormatError(description: "\(name) is \(info.dtype), not F32") }
             guard info.shape == shape else { throw FormatError(description: "\(name) has shape \(info.shape), the model needs \(shape)") }
-            guard info.data_offsets.count == 2, info.data_offsets[1] - info.data_offsets[0] == range.count * 4, info.data_offsets[0] >= 0,
-                data + info.data_offsets[1] <= bytes.count
-            else { throw FormatError(description: "\(name): byte range \(info.data_offsets) does not fit") }
+            // Bounds first, then sizes, so no arithmetic on untrusted offsets can overflow.
+            guard info.data_offsets.count == 2 else { throw FormatError(description: "\(name): data_offsets must hold two numbers") }
+            let (begin, end) = (info.data_offsets[0], info.data_offsets[1])
+            guard begin >= 0, end >= begin, end <= bytes.count - data, end - begin == range.count * 4 else {
+                throw FormatError(description: "\(name): byte range \(info.data_offsets) does not fit the file or the shape")
+            }
             var at = data + info.data_offsets[0]
             for i in range {
                 let bits = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24

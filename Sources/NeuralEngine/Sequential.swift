@@ -49,8 +49,9 @@ public final class Sequential {
 
         deinit { gradients.deallocate() }
     }
-    /// Shard sizes of the last data-parallel forward.
+    /// Shard sizes of the last data-parallel forward, and the copies it ran on.
     private var shards: [Int] = []
+    private var shardReplicas: [Replica] = []
     public private(set) var threads = 1
 
     /// A model from a fixed list of layers (one copy; GEMMs may still use several threads).
@@ -108,7 +109,7 @@ public final class Sequential {
     private var hasBatchStatistics: Bool { !bufferLayout.entries.isEmpty }
 
     /// Uses `count` threads: data-parallel copies when the model allows it, else multi-threaded GEMMs.
-    /// Sets the process-wide GEMM thread count accordingly.
+    /// (Each forward sets the process-wide GEMM thread count it needs.)
     public func setThreads(_ count: Int) {
         threads = max(1, count)
         guard let factory, !hasBatchStatistics, threads > 1 else {
@@ -138,23 +139,31 @@ public final class Sequential {
 
     public func forward(_ x: Tensor, _ context: inout ForwardContext) -> Tensor {
         precondition(Array(x.shape.dropFirst()) == inputShape, "\(name) expects items of shape \(inputShape), got \(x.shape)")
-        let parallel = replicas.count + 1
-        guard parallel > 1, x.batch >= parallel else {
-            shards = []
+        // As many copies as there are items, at most; the GEMM thread count is set for this call, as
+        // another model may have changed the process-wide setting since.
+        let parallel = min(replicas.count + 1, x.batch)
+        guard parallel > 1 else {
+            // Only a training forward sets what backward reads; an evaluation in between leaves it.
+            if context.training { shards = [] }
+            GEMM.setThreads(replicas.isEmpty ? threads : 1)
             return parameters.values.withUnsafeBufferPointer { p in
                 buffers.withUnsafeMutableBufferPointer { b in Self.run(layers, x, p, b, &context) }
             }
         }
+        GEMM.setThreads(1)
         // Contiguous shards, the first ones one item larger when the batch does not divide.
-        shards = (0..<parallel).map { x.batch / parallel + ($0 < x.batch % parallel ? 1 : 0) }
+        let shardSizes = (0..<parallel).map { x.batch / parallel + ($0 < x.batch % parallel ? 1 : 0) }
         let item = x.itemSize
-        let starts = Self.offsets(shards)
+        let starts = Self.offsets(shardSizes)
         let seeds = (0..<parallel).map { _ in context.generator.next() }
         let training = context.training
         let outputs = UnsafeMutableBufferPointer<Tensor>.allocate(capacity: parallel)
         defer { outputs.deallocate() }
-        let chains = [layers] + replicas.map(\.layers)
-        let shardSizes = shards
+        let chains = Array(([layers] + replicas.map(\.layers)).prefix(parallel))
+        if context.training {
+            shards = shardSizes
+            shardReplicas = Array(replicas.prefix(parallel - 1))
+        }
         parameters.values.withUnsafeBufferPointer { p in
             buffers.withUnsafeMutableBufferPointer { b in
                 let shared = UncheckedSendable((p, b, outputs, chains))
@@ -221,8 +230,9 @@ public final class Sequential {
         let shardSizes = shards
         let inputs = UnsafeMutableBufferPointer<Tensor>.allocate(capacity: parallel)
         defer { inputs.deallocate() }
-        let pointers = replicas.map(\.gradients)
-        let chains = [layers] + replicas.map(\.layers)
+        // The copies the last forward used (setThreads may have changed `replicas` since).
+        let pointers = shardReplicas.map(\.gradients)
+        let chains = [layers] + shardReplicas.map(\.layers)
         values.withUnsafeBufferPointer { p in
             parameters.gradients.withUnsafeMutableBufferPointer { g0 in
                 let shared = UncheckedSendable((p, g0, pointers, inputs, chains))

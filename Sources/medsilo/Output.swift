@@ -10,8 +10,14 @@ enum Output {
     static func jsonLine(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        // A diverged training run has NaN or infinite losses; they are written as strings rather than
+        // losing the whole record.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            return "{\"error\": \"cannot encode the output as JSON: \(String(describing: error).replacingOccurrences(of: "\"", with: "'"))\"}"
+        }
     }
 
     static func error(_ message: String) {

@@ -72,6 +72,9 @@ struct TrainCommand: ParsableCommand {
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
         guard (0..<1).contains(labelSmoothing) else { throw ValidationError("--label-smoothing must lie in [0, 1)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let clipNorm, !(clipNorm > 0 && clipNorm.isFinite) { throw ValidationError("--clip-norm must be positive") }
+        guard momentum >= 0, momentum < 1 else { throw ValidationError("--momentum must lie in [0, 1)") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay must not be negative") }
         _ = try parsedSchedule()
     }
 
@@ -116,7 +119,23 @@ struct TrainCommand: ParsableCommand {
             Output.error(error.description)
             throw ExitCode(1)
         }
-        network.setThreads(threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        if let threads, threads > cores {
+            Output.error("--threads \(threads) is more than the \(cores) cores here; using \(cores)")
+        }
+        network.setThreads(min(threads ?? cores, cores))
+        // The run folder is made and tried now, not after hours of training.
+        do {
+            try FileIO.createDirectory(out)
+            try FileIO.writeAtomically(Array("write test\n".utf8), to: out + "/.write-test")
+            unlink(out + "/.write-test")
+        } catch {
+            Output.error(error.description)
+            throw ExitCode(1)
+        }
+        if opened.indices(of: .test).isEmpty {
+            Output.error("\(store) has no test split: the test metrics of every epoch will be empty (0 samples)")
+        }
         let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) != 0, label: "train")
         let records: [EpochRecord]
         do {

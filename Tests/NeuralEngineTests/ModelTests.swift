@@ -32,6 +32,10 @@ import TestSupport
         model.initialize(seed: 3)
         // Bound 1/√fan_in: conv1 1/3, fc1 1/√1568; a uniform draw of thousands of values nearly reaches it.
         let conv1 = model.parameters["conv1.weight"], fc1 = model.parameters["fc1.weight"]
+        // Biases share the bound: conv1's 16 within 1/3, fc2's within 1/√128.
+        #expect(model.parameters["conv1.bias"].allSatisfy { abs($0) <= 1.0 / 3 })
+        #expect(model.parameters["fc2.bias"].allSatisfy { abs($0) <= 1 / Float(128).squareRoot() })
+        #expect(Set(model.parameters["fc2.bias"]).count == 9)
         #expect(conv1.allSatisfy { abs($0) <= 1.0 / 3 } && conv1.map(abs).max()! > 0.3)
         let bound = 1 / Float(1568).squareRoot()
         #expect(fc1.allSatisfy { abs($0) <= bound } && fc1.map(abs).max()! > 0.99 * bound)
@@ -82,13 +86,20 @@ import TestSupport
 
 /// Data-parallel threads: the same gradients as one thread up to rounding, bit-identical for the same count.
 @Suite struct DataParallelTests {
-    static func gradients(threads: Int, model name: String = "cnn-small", batch: Int = 10) throws -> (logits: [Float], gradients: [Float]) {
+    static func gradients(
+        threads: Int, model name: String = "cnn-small", batch: Int = 10, evaluateInBetween: Bool = false
+    ) throws -> (logits: [Float], gradients: [Float]) {
         let model = try ModelZoo.make(name, channels: 1, size: 28, classes: 4)
         model.initialize(seed: 9)
         model.setThreads(threads)
         let x = Tensor(shape: [batch, 1, 28, 28], values: GradientCheck.random(batch * 784, seed: 10))
         var context = ForwardContext(training: true)
         let logits = model.forward(x, &context)
+        if evaluateInBetween {
+            // An evaluation of another, larger batch between the training forward and its backward.
+            var evaluation = ForwardContext(training: false)
+            _ = model.forward(Tensor(shape: [batch + 3, 1, 28, 28], values: GradientCheck.random((batch + 3) * 784, seed: 11)), &evaluation)
+        }
         let loss = SoftmaxCrossEntropy()(logits, labels: (0..<batch).map { $0 % 4 })
         model.backward(loss.gradient)
         return (logits.values, model.parameters.gradients)
@@ -110,7 +121,16 @@ import TestSupport
         #expect(zip(one.logits, three.logits).allSatisfy { abs($0 - $1) <= 1e-5 })
         #expect(zip(one.gradients, three.gradients).allSatisfy { abs($0 - $1) <= 1e-5 * scale })
         #expect(try Self.gradients(threads: 3).gradients == three.gradients)
-        // A batch smaller than the thread count runs on one copy.
-        #expect(try Self.gradients(threads: 3, batch: 2).gradients == (try Self.gradients(threads: 1, batch: 2)).gradients)
+        // A batch of 2 on 3 threads runs on 2 copies, agreeing with one thread.
+        let two = try Self.gradients(threads: 3, batch: 2), single = try Self.gradients(threads: 1, batch: 2)
+        #expect(zip(two.gradients, single.gradients).allSatisfy { abs($0 - $1) <= 1e-5 * scale })
+        // The residual network with GroupNorm in parallel, too.
+        let resnetOne = try Self.gradients(threads: 1, model: "resnet8-gn"), resnetTwo = try Self.gradients(threads: 2, model: "resnet8-gn")
+        let resnetScale = resnetOne.gradients.map(abs).max()!
+        #expect(zip(resnetOne.gradients, resnetTwo.gradients).allSatisfy { abs($0 - $1) <= 1e-5 * resnetScale })
+        // An evaluation forward between a training forward and its backward changes nothing.
+        for threads in [1, 3] {
+            #expect(try Self.gradients(threads: threads, evaluateInBetween: true).gradients == (try Self.gradients(threads: threads)).gradients)
+        }
     }
 }

@@ -40,3 +40,37 @@ import Testing
         #expect(throws: Safetensors.FormatError.self) { try Safetensors.load([1, 2, 3], into: small) }
     }
 }
+
+extension SafetensorsTests {
+    /// A file whose header is `json` followed by `data` bytes.
+    static func file(_ json: String, data: Int) -> [UInt8] {
+        var header = Array(json.utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+        var out: [UInt8] = (0..<8).map { UInt8(truncatingIfNeeded: header.count >> (8 * $0)) }
+        out += header
+        out += [UInt8](repeating: 0, count: data)
+        return out
+    }
+
+    @Test func malformedOffsetsAndTypesAreRefusedNotTrapped() {
+        let model = Sequential(name: "lin", inputShape: [1], layers: [("fc", Linear(1, 1))])
+        let bias = "\"fc.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}"
+        for weight in [
+            "{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[-9223372036854775808,0]}",
+            "{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[9223372036854775783,9223372036854775807]}",
+            "{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[4,0]}",
+            "{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[0]}",
+            "{\"dtype\":\"F16\",\"shape\":[1,1],\"data_offsets\":[0,4]}",
+            "{\"dtype\":\"F32\",\"shape\":[2,1],\"data_offsets\":[0,4]}",
+            "{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[0,400]}",
+        ] {
+            let bytes = Self.file("{\"fc.weight\":\(weight),\(bias)}", data: 8)
+            #expect(throws: Safetensors.FormatError.self) { try Safetensors.load(bytes, into: model) }
+        }
+        // The same file with sane offsets loads.
+        let good = Self.file("{\"fc.weight\":{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[0,4]},\(bias)}", data: 8)
+        #expect(throws: Never.self) { try Safetensors.load(good, into: model) }
+        // A header length beyond the file.
+        #expect(throws: Safetensors.FormatError.self) { try Safetensors.load([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0x7B], into: model) }
+    }
+}

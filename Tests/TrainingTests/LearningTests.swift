@@ -40,5 +40,15 @@ import TestSupport
         let once = try Trainer.model(for: store, name: "cnn-small")
         _ = try Trainer.train(once, store: store, options: TrainingOptions(model: "cnn-small", epochs: 1, batchSize: 32, learningRate: 0.02, seed: 3))
         #expect(again.parameters.values == once.parameters.values)
+        // The data-parallel path (the command's default) repeats too, and stays close to one thread.
+        func twoThreads() throws -> [Float] {
+            let model = try Trainer.model(for: store, name: "cnn-small")
+            model.setThreads(2)
+            _ = try Trainer.train(model, store: store, options: TrainingOptions(model: "cnn-small", epochs: 1, batchSize: 32, learningRate: 0.02, seed: 3))
+            return model.parameters.values
+        }
+        let parallel = try twoThreads()
+        #expect(try twoThreads() == parallel)
+        #expect(zip(parallel, once.parameters.values).map { abs($0 - $1) }.max()! < 1e-3)
     }
 }
