@@ -6,6 +6,20 @@ import Seeding
 /// Backward for one set of M values, with g = ∂y·γ_c (∂x̂) and s = 1/√(σ² + ε):
 /// ∂x = s/M · (M·g − Σg − x̂·Σ(g·x̂)), ∂γ_c += Σ ∂y·x̂, ∂β_c += Σ ∂y over the channel's values.
 enum Normalization {
+    /// Declares the per-channel scale γ (`prefix.weight`) and shift β (`prefix.bias`).
+    static func declareAffine(_ inputShape: [Int], channels: Int, prefix: String, layout: inout ParameterLayout)
+        -> (ParameterLayout.Entry, ParameterLayout.Entry)
+    {
+        precondition(inputShape.first == channels, "\(prefix): expects \(channels) channels, got \(inputShape)")
+        return (layout.add("\(prefix).weight", shape: [channels]), layout.add("\(prefix).bias", shape: [channels]))
+    }
+
+    /// γ = 1, β = 0: the identity until trained.
+    static func initializeAffine(_ values: UnsafeMutableBufferPointer<Float>, weight: ParameterLayout.Entry, bias: ParameterLayout.Entry) {
+        for i in weight.range { values[i] = 1 }
+        for i in bias.range { values[i] = 0 }
+    }
+
     /// Mean and biased variance of the values at `indices`.
     static func moments(_ x: UnsafeBufferPointer<Float>, _ indices: some Sequence<Int>, count: Int) -> (mean: Float, variance: Float) {
         var sum = 0.0, squares = 0.0
@@ -41,9 +55,7 @@ public final class BatchNorm2d: Layer {
     }
 
     public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] {
-        precondition(inputShape.first == channels, "\(prefix): expects \(channels) channels, got \(inputShape)")
-        weight = layout.add("\(prefix).weight", shape: [channels])
-        bias = layout.add("\(prefix).bias", shape: [channels])
+        (weight, bias) = Normalization.declareAffine(inputShape, channels: channels, prefix: prefix, layout: &layout)
         return inputShape
     }
 
@@ -53,10 +65,7 @@ public final class BatchNorm2d: Layer {
     }
 
     public func initialize(_ values: UnsafeMutableBufferPointer<Float>, generator: inout SeededGenerator) {
-        for c in 0..<channels {
-            values[weight.offset + c] = 1
-            values[bias.offset + c] = 0
-        }
+        Normalization.initializeAffine(values, weight: weight, bias: bias)
     }
 
     public func initializeBuffers(_ buffers: UnsafeMutableBufferPointer<Float>) {
@@ -155,17 +164,12 @@ public final class GroupNorm: Layer {
     }
 
     public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] {
-        precondition(inputShape.first == channels, "\(prefix): expects \(channels) channels, got \(inputShape)")
-        weight = layout.add("\(prefix).weight", shape: [channels])
-        bias = layout.add("\(prefix).bias", shape: [channels])
+        (weight, bias) = Normalization.declareAffine(inputShape, channels: channels, prefix: prefix, layout: &layout)
         return inputShape
     }
 
     public func initialize(_ values: UnsafeMutableBufferPointer<Float>, generator: inout SeededGenerator) {
-        for c in 0..<channels {
-            values[weight.offset + c] = 1
-            values[bias.offset + c] = 0
-        }
+        Normalization.initializeAffine(values, weight: weight, bias: bias)
     }
 
     public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {

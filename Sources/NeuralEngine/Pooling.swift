@@ -12,8 +12,7 @@ public final class MaxPool2d: Layer {
     }
 
     public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] {
-        precondition(inputShape.count == 3 && inputShape[1] >= kernel && inputShape[2] >= kernel, "\(prefix): the window is larger than the input \(inputShape)")
-        return [inputShape[0], (inputShape[1] - kernel) / stride + 1, (inputShape[2] - kernel) / stride + 1]
+        pooledShape(inputShape, kernel: kernel, stride: stride, prefix: prefix)
     }
 
     public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
@@ -128,8 +127,7 @@ public final class AvgPool2d: Layer {
     }
 
     public func build(inputShape: [Int], prefix: String, layout: inout ParameterLayout) -> [Int] {
-        precondition(inputShape.count == 3 && inputShape[1] >= kernel && inputShape[2] >= kernel, "\(prefix): the window is larger than the input \(inputShape)")
-        return [inputShape[0], (inputShape[1] - kernel) / stride + 1, (inputShape[2] - kernel) / stride + 1]
+        pooledShape(inputShape, kernel: kernel, stride: stride, prefix: prefix)
     }
 
     public func forward(_ x: Tensor, _ parameters: UnsafeBufferPointer<Float>, _ context: inout ForwardContext) -> Tensor {
@@ -169,4 +167,10 @@ public final class AvgPool2d: Layer {
         }
         return Tensor(shape: inputShape, values: dx)
     }
+}
+
+/// [C, H, W] → [C, P, Q] for K×K windows with stride S and no padding: P = (H − K)/S + 1.
+func pooledShape(_ input: [Int], kernel: Int, stride: Int, prefix: String) -> [Int] {
+    precondition(input.count == 3 && input[1] >= kernel && input[2] >= kernel, "\(prefix): the window is larger than the input \(input)")
+    return [input[0], (input[1] - kernel) / stride + 1, (input[2] - kernel) / stride + 1]
 }
