@@ -30,7 +30,9 @@ bench: deps
 	$(SWIFT) build -c release --product medsilo-bench
 	.build/release/medsilo-bench decode
 	.build/release/medsilo-bench ingest
+	.build/release/medsilo-bench partition
 	.build/release/medsilo-bench blas
+	.build/release/medsilo-bench engine
 
 # PyTorch CPU throughput of the engine's two benchmark CNNs (installs torch into .build/torch-venv).
 torch-reference:
