@@ -33,6 +33,7 @@ bench: deps
 	.build/release/medsilo-bench partition
 	.build/release/medsilo-bench blas
 	.build/release/medsilo-bench engine
+	.build/release/medsilo-bench federation
 
 # PyTorch CPU throughput of the engine's two benchmark CNNs (installs torch into .build/torch-venv).
 torch-reference:

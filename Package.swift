@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "medsilo-bench",
             dependencies: [
-                "Imaging", "Datasets", "Partitioning", "DecodeBaselines", "NeuralEngine", "Seeding",
+                "Imaging", "Datasets", "Partitioning", "DecodeBaselines", "NeuralEngine", "Seeding", "Training", "Federation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/medsilo-bench"

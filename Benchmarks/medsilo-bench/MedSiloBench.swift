@@ -10,7 +10,7 @@ struct MedSiloBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "medsilo-bench",
         abstract: "Benchmarks printing figures (the last line is JSON with --json).",
-        subcommands: [DecodeBenchmark.self, IngestBenchmark.self, PartitionBenchmark.self, EngineBenchmark.self, BLASBenchmark.self]
+        subcommands: [DecodeBenchmark.self, IngestBenchmark.self, PartitionBenchmark.self, EngineBenchmark.self, FederationBenchmark.self, BLASBenchmark.self]
     )
 }
 

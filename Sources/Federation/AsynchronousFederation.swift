@@ -54,7 +54,7 @@ public enum AsynchronousFederation {
     }
 
     /// Runs until the server reaches `options.versions`; the model ends holding the final weights.
-    public static func run(model: Sequential, store: DatasetStore, hospitals: [[Int]], options: Options) -> [ArrivalRecord] {
+    public static func run(model: Sequential, samples: any SampleSource, hospitals: [[Int]], options: Options) -> [ArrivalRecord] {
         model.initialize(seed: options.local.seed)
         var speedGenerator = SeededGenerator(seed: options.local.seed &+ 0x5BEED)
         let speeds = options.speeds.speeds(hospitals: hospitals.count, generator: &speedGenerator)
@@ -74,7 +74,7 @@ public enum AsynchronousFederation {
                 var generator = SeededGenerator(seed: SynchronousFederation.localSeed(options.local.seed, round: starts[h], hospital: h))
                 starts[h] += 1
                 for _ in 0..<max(1, options.local.epochs) {
-                    _ = Trainer.runEpoch(model, store: store, indices: hospitals[h], options: options.local, optimizer: &optimizer, generator: &generator)
+                    _ = Trainer.runEpoch(model, samples: samples, indices: hospitals[h], options: options.local, optimizer: &optimizer, generator: &generator)
                 }
                 let duration = options.network.transfer(modelBytes, upload: false)
                     + Double(hospitals[h].count * max(1, options.local.epochs)) / speeds[h] + options.network.transfer(modelBytes, upload: true)

@@ -62,10 +62,10 @@ public enum SynchronousFederation {
     }
 
     /// Runs `options.rounds` rounds over `hospitals` (each hospital's training sample indices into
-    /// `store`) starting from `model` initialised from the seed; returns the round records. The model
+    /// `samples`) starting from `model` initialised from the seed; returns the round records. The model
     /// ends holding the final global weights.
     public static func run(
-        model: Sequential, store: DatasetStore, hospitals: [[Int]], options: FederationOptions,
+        model: Sequential, samples: any SampleSource, hospitals: [[Int]], options: FederationOptions,
         afterRound: (RoundRecord, Sequential) -> Void = { _, _ in }
     ) -> [RoundRecord] {
         model.initialize(seed: options.local.seed)
@@ -95,7 +95,7 @@ public enum SynchronousFederation {
                 }
                 for _ in 0..<max(1, options.local.epochs) {
                     let result = Trainer.runEpoch(
-                        model, store: store, indices: hospitals[h], options: options.local, optimizer: &optimizer, generator: &generator,
+                        model, samples: samples, indices: hospitals[h], options: options.local, optimizer: &optimizer, generator: &generator,
                         adjustGradients: proximal)
                     lossSum += result.lossSum
                     seen += result.seen

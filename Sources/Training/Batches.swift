@@ -1,14 +1,14 @@
 import Datasets
 import NeuralEngine
 
-/// Mini-batches of a store's samples as normalised NCHW tensors with their first class as label.
+/// Mini-batches of a sample source's items as normalised NCHW tensors with their first class as label.
 public struct StoreBatches {
-    public let store: DatasetStore
+    public let source: any SampleSource
     public let indices: [Int]
     public let batchSize: Int
 
-    public init(store: DatasetStore, indices: [Int], batchSize: Int) {
-        self.store = store
+    public init(source: any SampleSource, indices: [Int], batchSize: Int) {
+        self.source = source
         self.indices = indices
         self.batchSize = batchSize
     }
@@ -25,13 +25,14 @@ public struct StoreBatches {
     /// The samples at `batch` as a tensor [B, C, H, W] (normalised with the store's channel statistics)
     /// and their labels (first class; -1 when a sample has none).
     public func load(_ batch: ArraySlice<Int>) -> (Tensor, [Int]) {
-        let size = store.valuesPerSample
+        let shape = source.itemShape
+        let size = shape.reduce(1, *)
         var values = [Float](repeating: 0, count: batch.count * size)
         values.withUnsafeMutableBufferPointer { buffer in
             for (row, index) in batch.enumerated() {
-                store.pixels(index, into: UnsafeMutableBufferPointer(rebasing: buffer[row * size..<(row + 1) * size]), normalized: true)
+                source.normalizedPixels(index, into: UnsafeMutableBufferPointer(rebasing: buffer[row * size..<(row + 1) * size]))
             }
         }
-        return (Tensor(shape: [batch.count] + store.metadata.shape, values: values), batch.map { store.labels($0).first ?? -1 })
+        return (Tensor(shape: [batch.count] + shape, values: values), batch.map { source.firstLabel($0) })
     }
 }

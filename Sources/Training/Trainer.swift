@@ -94,7 +94,7 @@ public enum Trainer {
             let started = clock.now
             optimizer.learningRate = options.schedule.rate(base: options.learningRate, epoch: epoch)
             let (lossSum, correct, seen) = runEpoch(
-                model, store: store, indices: train, options: options, optimizer: &optimizer, generator: &generator,
+                model, samples: store, indices: train, options: options, optimizer: &optimizer, generator: &generator,
                 progress: { progress(epoch, $0, nil) })
             let (metrics, testLoss) = evaluate(model, store: store, indices: test, batchSize: options.batchSize)
             let record = EpochRecord(
@@ -112,11 +112,11 @@ public enum Trainer {
     /// and samples seen. Centralised training and each hospital's local training in a federation both run
     /// this, so they compute the same thing.
     public static func runEpoch(
-        _ model: Sequential, store: DatasetStore, indices: [Int], options: TrainingOptions, optimizer: inout any Optimizer,
+        _ model: Sequential, samples: any SampleSource, indices: [Int], options: TrainingOptions, optimizer: inout any Optimizer,
         generator: inout SeededGenerator, adjustGradients: ((inout Parameters) -> Void)? = nil, progress: (Double) -> Void = { _ in }
     ) -> (lossSum: Double, correct: Int, seen: Int) {
         let loss = SoftmaxCrossEntropy(labelSmoothing: options.labelSmoothing)
-        let batches = StoreBatches(store: store, indices: indices, batchSize: options.batchSize)
+        let batches = StoreBatches(source: samples, indices: indices, batchSize: options.batchSize)
         let order = batches.epochOrder(&generator)
         var lossSum = 0.0, correct = 0
         var start = 0
@@ -151,7 +151,7 @@ public enum Trainer {
 
     /// Metrics and mean loss of `model` (evaluation mode) on the samples at `indices`.
     public static func evaluate(_ model: Sequential, store: DatasetStore, indices: [Int], batchSize: Int) -> (ClassificationMetrics, Double) {
-        let batches = StoreBatches(store: store, indices: indices, batchSize: batchSize)
+        let batches = StoreBatches(source: store, indices: indices, batchSize: batchSize)
         var probabilities: [Float] = []
         var labels: [Int] = []
         var lossSum = 0.0

@@ -25,7 +25,7 @@ import Training
             speeds: .stragglers(samplesPerSecond: 8, hospitals: [2], slowdown: 4), network: Self.noNetwork)
         let run = { () throws -> ([ArrivalRecord], [Float]) in
             let model = try Trainer.model(for: store, name: "cnn-small")
-            let records = AsynchronousFederation.run(model: model, store: store, hospitals: hospitals, options: options)
+            let records = AsynchronousFederation.run(model: model, samples: store, hospitals: hospitals, options: options)
             return (records, model.parameters.values)
         }
         let (records, weights) = try withEngineThreadsLocked { try run() }
@@ -52,7 +52,7 @@ import Training
             _ = try Trainer.train(centralised, store: store, options: Self.local)
             let model = try Trainer.model(for: store, name: "cnn-small")
             _ = AsynchronousFederation.run(
-                model: model, store: store, hospitals: [train],
+                model: model, samples: store, hospitals: [train],
                 options: .init(local: Self.local, versions: 1, strategy: .fedAsync(alpha: 1, staleness: .constant)))
             #expect(model.parameters.values == centralised.parameters.values)
         }
@@ -69,11 +69,11 @@ import Training
         try withEngineThreadsLocked {
             let buffered = try Trainer.model(for: store, name: "cnn-small")
             let records = AsynchronousFederation.run(
-                model: buffered, store: store, hospitals: hospitals,
+                model: buffered, samples: store, hospitals: hospitals,
                 options: .init(local: Self.local, versions: 1, strategy: .fedBuff(bufferSize: 2, serverLearningRate: 1, staleness: .inverseSquareRoot)))
             #expect(records.map(\.staleness) == [0, 0] && records.map(\.version) == [0, 1])
             let averaged = try Trainer.model(for: store, name: "cnn-small")
-            _ = SynchronousFederation.run(model: averaged, store: store, hospitals: hospitals, options: FederationOptions(local: Self.local, rounds: 1))
+            _ = SynchronousFederation.run(model: averaged, samples: store, hospitals: hospitals, options: FederationOptions(local: Self.local, rounds: 1))
             let gap = zip(buffered.parameters.values, averaged.parameters.values).map { abs($0 - $1) }.max()!
             #expect(gap < 1e-6)
         }

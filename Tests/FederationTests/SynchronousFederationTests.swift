@@ -43,7 +43,7 @@ import Training
             _ = try Trainer.train(centralised, store: store, options: Self.local)
             let federated = try Trainer.model(for: store, name: "cnn-small")
             let records = SynchronousFederation.run(
-                model: federated, store: store, hospitals: [train], options: FederationOptions(local: Self.local, rounds: 1))
+                model: federated, samples: store, hospitals: [train], options: FederationOptions(local: Self.local, rounds: 1))
             #expect(records.count == 1 && records[0].participants == [0])
             #expect(federated.parameters.values == centralised.parameters.values)
         }
@@ -60,7 +60,7 @@ import Training
             speeds: .stragglers(samplesPerSecond: 10, hospitals: [2], slowdown: 4),
             network: NetworkProfile(latency: 0, uploadBytesPerSecond: .infinity, downloadBytesPerSecond: .infinity))
         let records = try withEngineThreadsLocked {
-            SynchronousFederation.run(model: try Trainer.model(for: store, name: "cnn-small"), store: store, hospitals: hospitals, options: options)
+            SynchronousFederation.run(model: try Trainer.model(for: store, name: "cnn-small"), samples: store, hospitals: hospitals, options: options)
         }
         let slowest = Double(hospitals[2].count * 2) / 2.5
         #expect(records.map(\.duration) == [slowest, slowest])
@@ -69,7 +69,7 @@ import Training
         // Without the straggler the round is set by the next slowest, hospital 1: 20 × 2 / 10 = 4 s.
         let fast = try withEngineThreadsLocked {
             SynchronousFederation.run(
-                model: try Trainer.model(for: store, name: "cnn-small"), store: store, hospitals: Array(hospitals.prefix(2)),
+                model: try Trainer.model(for: store, name: "cnn-small"), samples: store, hospitals: Array(hospitals.prefix(2)),
                 options: FederationOptions(local: options.local, rounds: 1, speeds: .fixed(samplesPerSecond: 10), network: options.network))
         }
         #expect(fast[0].duration == 4)
@@ -96,7 +96,7 @@ extension SynchronousFederationTests {
             model.initialize(seed: Self.local.seed)
             let start = model.parameters.values
             _ = SynchronousFederation.run(
-                model: model, store: store, hospitals: [train],
+                model: model, samples: store, hospitals: [train],
                 options: FederationOptions(local: TrainingOptions(model: "cnn-small", epochs: 2, batchSize: 16, learningRate: 0.05, seed: Self.local.seed), rounds: 1, proximalMu: mu))
             return zip(model.parameters.values, start).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
         }
