@@ -92,7 +92,7 @@ struct EngineBenchmark: ParsableCommand {
     }
 
     /// Channels, side and classes of each benchmarked model.
-    static let configuration_: [String: (channels: Int, side: Int, classes: Int)] = [
+    static let shapes: [String: (channels: Int, side: Int, classes: Int)] = [
         "cnn-small": (1, 28, 9), "cnn-large": (3, 64, 9), "resnet8-gn": (3, 64, 9),
     ]
 
@@ -134,7 +134,7 @@ struct EngineBenchmark: ParsableCommand {
         var results: [Result] = []
         let pool = 2048
         for name in models.split(separator: ",").map(String.init) {
-            guard let shape = Self.configuration_[name] else { throw ValidationError("unknown model \(name)") }
+            guard let shape = Self.shapes[name] else { throw ValidationError("unknown model \(name)") }
             for threadCount in threads.split(separator: ",").compactMap({ Int($0) }) {
                 let model = try ModelZoo.make(name, channels: shape.channels, size: shape.side, classes: shape.classes)
                 model.setThreads(threadCount)

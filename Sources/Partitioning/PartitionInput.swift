@@ -46,14 +46,17 @@ public struct PartitionInput: Sendable {
         var unitOfPatient: [Int: Int] = [:]
         var units: [Unit] = []
         units.reserveCapacity(groupByPatient ? indices.count / 2 : indices.count)
-        // Per sample position: its class and its unit, for the majority vote below.
-        var sampleLabels = [Int](repeating: 0, count: indices.count)
-        var unitOfPosition = [Int](repeating: 0, count: indices.count)
+        // Per sample position: its class and its unit, for the majority vote below (needed only when a
+        // unit can hold several samples).
+        var sampleLabels = [Int](repeating: 0, count: groupByPatient ? indices.count : 0)
+        var unitOfPosition = [Int](repeating: 0, count: groupByPatient ? indices.count : 0)
         var labelRange = 0...0
         for (position, index) in indices.enumerated() {
             let sampleLabel = label(index)
-            sampleLabels[position] = sampleLabel
-            labelRange = min(labelRange.lowerBound, sampleLabel)...max(labelRange.upperBound, sampleLabel)
+            if groupByPatient {
+                sampleLabels[position] = sampleLabel
+                labelRange = min(labelRange.lowerBound, sampleLabel)...max(labelRange.upperBound, sampleLabel)
+            }
             if groupByPatient, let patient = patient(index) {
                 if let known = unitOfPatient[patient] {
                     units[known].samples.append(index)
@@ -62,7 +65,7 @@ public struct PartitionInput: Sendable {
                 }
                 unitOfPatient[patient] = units.count
             }
-            unitOfPosition[position] = units.count
+            if groupByPatient { unitOfPosition[position] = units.count }
             units.append(Unit(samples: [index], label: sampleLabel, site: site(index)))
         }
         if groupByPatient {

@@ -2,7 +2,7 @@ import Datasets
 import NeuralEngine
 
 /// Mini-batches of a sample source's items as normalised NCHW tensors with their first class as label.
-public struct StoreBatches {
+public struct Batches {
     public let source: any SampleSource
     public let indices: [Int]
     public let batchSize: Int

@@ -116,7 +116,7 @@ public enum Trainer {
         generator: inout SeededGenerator, adjustGradients: ((inout Parameters) -> Void)? = nil, progress: (Double) -> Void = { _ in }
     ) -> (lossSum: Double, correct: Int, seen: Int) {
         let loss = SoftmaxCrossEntropy(labelSmoothing: options.labelSmoothing)
-        let batches = StoreBatches(source: samples, indices: indices, batchSize: options.batchSize)
+        let batches = Batches(source: samples, indices: indices, batchSize: options.batchSize)
         let order = batches.epochOrder(&generator)
         var lossSum = 0.0, correct = 0
         var start = 0
@@ -151,7 +151,7 @@ public enum Trainer {
 
     /// Metrics and mean loss of `model` (evaluation mode) on the samples at `indices`.
     public static func evaluate(_ model: Sequential, store: DatasetStore, indices: [Int], batchSize: Int) -> (ClassificationMetrics, Double) {
-        let batches = StoreBatches(source: store, indices: indices, batchSize: batchSize)
+        let batches = Batches(source: store, indices: indices, batchSize: batchSize)
         var probabilities: [Float] = []
         var labels: [Int] = []
         var lossSum = 0.0

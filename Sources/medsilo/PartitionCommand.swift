@@ -113,8 +113,7 @@ struct PartitionMake: ParsableCommand {
     @Option(help: "Also write the statistics as JSON to this file.")
     var stats: String?
 
-    @Option(help: "Also draw the hospitals × classes heatmap to this file (.svg or .png).")
-    var plot: String?
+    @OptionGroup var heatmap: HeatmapOptions
 
     @Flag(help: "Print the statistics as one JSON object.")
     var json = false
@@ -137,7 +136,6 @@ struct PartitionMake: ParsableCommand {
         if ![.natural, .groupedNatural, .distribution].contains(scheme) && hospitals == nil {
             throw ValidationError("--hospitals is needed for the \(scheme.rawValue) scheme")
         }
-        if let plot { _ = try plotFormat(plot) }
     }
 
     /// The size profile of --sizes or --size-profile, if either is given.
@@ -210,13 +208,41 @@ struct PartitionMake: ParsableCommand {
             throw ExitCode(1)
         }
         let statistics = PartitionStatistics(plan: plan, store: opened)
-        try writeStatisticsAndPlot(statistics, plan: plan, stats: stats, plot: plot, percent: false)
+        try writeStatistics(statistics, to: stats)
+        try heatmap.draw([(plan, statistics)])
         if json {
             print(Output.jsonLine(statistics))
             return
         }
         print("\(out): \(plan.scheme) over \(plan.hospitalCount) hospitals (\(plan.grouping)-grouped, seed \(seed)); global test \(statistics.globalTest)")
         printTable(statistics, plan: plan)
+    }
+}
+
+/// `--plot FILE.svg|FILE.png` and `--percent`, shared by `partition`, `show` and `compare`.
+struct HeatmapOptions: ParsableArguments {
+    @Option(help: "Draw the hospitals × classes heatmap to this file (.svg or .png).")
+    var plot: String?
+
+    @Flag(help: "Heatmap cells in percent of each hospital's samples instead of counts.")
+    var percent = false
+
+    func validate() throws {
+        if let plot { _ = try plotFormat(plot) }
+    }
+
+    /// Draws one panel per plan into `plot`, when one was asked for.
+    func draw(_ panels: [(plan: PartitionPlan, statistics: PartitionStatistics)]) throws {
+        guard let plot else { return }
+        do {
+            let picture = try renderHeatmap(
+                panels.map { (title: planTitle($0.plan), statistics: $0.statistics) }, scale: percent ? .percent : .counts,
+                format: try plotFormat(plot))
+            try FileIO.writeAtomically(picture, to: plot)
+        } catch {
+            Output.error("\(error)")
+            throw ExitCode(1)
+        }
     }
 }
 
@@ -238,17 +264,11 @@ func renderHeatmap(_ panels: [(title: String, statistics: PartitionStatistics)],
     }
 }
 
-/// Writes the statistics JSON and the heatmap when asked for.
-func writeStatisticsAndPlot(_ statistics: PartitionStatistics, plan: PartitionPlan, stats: String?, plot: String?, percent: Bool) throws {
-    do {
-        if let stats { try FileIO.writeAtomically(Array(Output.jsonLine(statistics).utf8) + [10], to: stats) }
-        if let plot {
-            let picture = try renderHeatmap(
-                [(title: planTitle(plan), statistics: statistics)], scale: percent ? .percent : .counts, format: try plotFormat(plot))
-            try FileIO.writeAtomically(picture, to: plot)
-        }
-    } catch {
-        Output.error("\(error)")
+/// Writes the statistics JSON when asked for.
+func writeStatistics(_ statistics: PartitionStatistics, to path: String?) throws {
+    guard let path else { return }
+    do { try FileIO.writeAtomically(Array(Output.jsonLine(statistics).utf8) + [10], to: path) } catch {
+        Output.error(error.description)
         throw ExitCode(1)
     }
 }
@@ -299,24 +319,16 @@ struct PartitionShow: ParsableCommand {
     @Option(help: "The store (default: the path recorded in the plan).")
     var store: String?
 
-    @Option(help: "Write a heatmap of hospitals × classes to this file (.svg or .png).")
-    var plot: String?
-
-    @Flag(help: "Heatmap cells in percent of each hospital's samples instead of counts.")
-    var percent = false
+    @OptionGroup var heatmap: HeatmapOptions
 
     @Flag(help: "Print the statistics as one JSON object.")
     var json = false
-
-    func validate() throws {
-        if let plot { _ = try plotFormat(plot) }
-    }
 
     func run() throws {
         let loaded = try loadPlan(plan)
         let opened = try openStore(of: loaded, planPath: plan, override: store)
         let statistics = PartitionStatistics(plan: loaded, store: opened)
-        try writeStatisticsAndPlot(statistics, plan: loaded, stats: nil, plot: plot, percent: percent)
+        try heatmap.draw([(loaded, statistics)])
         if json {
             print(Output.jsonLine(statistics))
         } else {
@@ -338,18 +350,13 @@ struct PartitionCompare: ParsableCommand {
     @Option(help: "The store (default: the path recorded in the first plan).")
     var store: String?
 
-    @Option(help: "Write the heatmaps side by side to this file (.svg or .png).")
-    var plot: String?
-
-    @Flag(help: "Heatmap cells in percent of each hospital's samples instead of counts.")
-    var percent = false
+    @OptionGroup var heatmap: HeatmapOptions
 
     @Flag(help: "Print the comparison as one JSON object.")
     var json = false
 
     func validate() throws {
         guard plans.count >= 2 else { throw ValidationError("give two or more plan files") }
-        if let plot { _ = try plotFormat(plot) }
     }
 
     /// One plan's summary row.
@@ -392,17 +399,7 @@ struct PartitionCompare: ParsableCommand {
                 meanJensenShannon: s.meanJensenShannon, meanHellinger: s.meanHellinger, meanEarthMovers: s.meanEarthMovers,
                 dropped: s.dropped)
         }
-        if let plot {
-            do {
-                let picture = try renderHeatmap(
-                    zip(loaded, statistics).map { (title: planTitle($0), statistics: $1) }, scale: percent ? .percent : .counts,
-                    format: try plotFormat(plot))
-                try FileIO.writeAtomically(picture, to: plot)
-            } catch {
-                Output.error("\(error)")
-                throw ExitCode(1)
-            }
-        }
+        try heatmap.draw(Array(zip(loaded, statistics)))
         if json {
             print(Output.jsonLine(Comparison(store: opened.path, plans: rows)))
             return
