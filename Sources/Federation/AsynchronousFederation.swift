@@ -48,64 +48,28 @@ public enum AsynchronousFederation {
         }
     }
 
-    enum Event: Sendable {
-        case start(hospital: Int)
-        case arrive(hospital: Int, baseVersion: Int, base: [Float], trained: [Float])
-    }
-
-    /// Runs until the server reaches `options.versions`; the model ends holding the final weights.
-    public static func run(model: Sequential, samples: any SampleSource, hospitals: [[Int]], options: Options) -> [ArrivalRecord] {
-        model.initialize(seed: options.local.seed)
-        var speedGenerator = SeededGenerator(seed: options.local.seed &+ 0x5BEED)
-        let speeds = options.speeds.speeds(hospitals: hospitals.count, generator: &speedGenerator)
-        let modelBytes = model.parameters.values.count * 4
-        var global = model.parameters.values
-        var version = 0
-        var buffer: [(weight: Double, delta: [Float])] = []
-        var starts = [Int](repeating: 0, count: hospitals.count)
-        var clock = VirtualClock<Event>()
-        for h in hospitals.indices where !hospitals[h].isEmpty { clock.schedule(.start(hospital: h), after: 0) }
+    /// Runs until the server reaches `options.versions`; the model ends holding the final weights. A
+    /// shorthand for `FederationSimulation` with an asynchronous protocol.
+    public static func run(model: Sequential, samples: any SampleSource, hospitals: [[Int]], options: Options, hostThreads: Int = 1) -> [ArrivalRecord] {
+        let settings = SimulationSettings(
+            local: options.local, protocolKind: .asynchronous(versions: options.versions, strategy: options.strategy), speeds: options.speeds,
+            network: options.network, hostThreads: hostThreads)
+        let simulation = FederationSimulation(model: model, samples: samples, hospitals: hospitals, settings: settings)
         var records: [ArrivalRecord] = []
-        while version < options.versions, let (time, event) = clock.next() {
-            switch event {
-            case .start(let h):
-                model.parameters.values = global
-                var optimizer = Trainer.makeOptimizer(options.local)
-                var generator = SeededGenerator(seed: SynchronousFederation.localSeed(options.local.seed, round: starts[h], hospital: h))
-                starts[h] += 1
-                for _ in 0..<max(1, options.local.epochs) {
-                    _ = Trainer.runEpoch(model, samples: samples, indices: hospitals[h], options: options.local, optimizer: &optimizer, generator: &generator)
-                }
-                let duration = options.network.transfer(modelBytes, upload: false)
-                    + Double(hospitals[h].count * max(1, options.local.epochs)) / speeds[h] + options.network.transfer(modelBytes, upload: true)
-                clock.schedule(.arrive(hospital: h, baseVersion: version, base: global, trained: model.parameters.values), after: duration)
-            case .arrive(let h, let baseVersion, let base, let trained):
-                let arrivalVersion = version
-                let tau = version - baseVersion
-                switch options.strategy {
-                case .fedAsync(let alpha, let staleness):
-                    let a = Float(alpha * staleness.weight(tau))
-                    for i in global.indices { global[i] = (1 - a) * global[i] + a * trained[i] }
-                    version += 1
-                case .fedBuff(let size, let eta, let staleness):
-                    buffer.append((staleness.weight(tau), zip(trained, base).map { $0 - $1 }))
-                    if buffer.count >= size {
-                        let scale = eta / Double(buffer.count)
-                        for i in global.indices {
-                            var step = 0.0
-                            for entry in buffer { step += entry.weight * Double(entry.delta[i]) }
-                            global[i] += Float(scale * step)
-                        }
-                        buffer.removeAll()
-                        version += 1
-                    }
-                }
+        simulation.onEvent = { event in
+            switch event.kind {
+            case .arrived:
+                let version = event.version ?? 0
                 records.append(
-                    ArrivalRecord(virtualTime: time, hospital: h, baseVersion: baseVersion, arrivalVersion: arrivalVersion, staleness: tau, version: version))
-                clock.schedule(.start(hospital: h), after: 0)
+                    ArrivalRecord(
+                        virtualTime: event.virtualTime, hospital: event.hospital ?? -1, baseVersion: event.baseVersion ?? 0, arrivalVersion: version,
+                        staleness: event.staleness ?? 0, version: version))
+            case .aggregated:
+                if !records.isEmpty { records[records.count - 1].version = event.version ?? records[records.count - 1].version }
+            default: break
             }
         }
-        model.parameters.values = global
+        while simulation.advance() != nil {}
         return records
     }
 }

@@ -22,8 +22,8 @@ public enum ServerStrategy: Sendable, Equatable, Codable {
 /// A server strategy with its state (momentum, moments), applied round after round.
 public struct ServerAggregator: Sendable {
     public let strategy: ServerStrategy
-    private var first: [Double] = []
-    private var second: [Double] = []
+    var first: [Double] = []
+    var second: [Double] = []
 
     public init(_ strategy: ServerStrategy) {
         self.strategy = strategy

@@ -50,69 +50,38 @@ public struct RoundRecord: Sendable, Codable {
 /// model with a fresh optimiser (with FedProx's proximal term when μ > 0), and once the last of them has
 /// answered the server combines their models by its strategy (FedAvg: the sample-weighted mean;
 /// FedAvgM, FedAdam, median, trimmed mean). The round lasts as long as its slowest
-/// participant (download + samples/speed + upload); everybody else waits.
+/// participant (download + samples/speed + upload); everybody else waits. A shorthand for
+/// `FederationSimulation` with a synchronous protocol, always available hospitals and one host thread.
 ///
 /// Each hospital's local randomness comes from a generator seeded by (seed, round, hospital), so a run
 /// does not depend on the order hospitals are computed in; round 0 of hospital 0 uses the seed
 /// centralised training uses, so one hospital holding the whole training split for one round of one
 /// epoch is exactly one epoch of `Trainer.train`.
 public enum SynchronousFederation {
-    static func localSeed(_ seed: UInt64, round: Int, hospital: Int) -> UInt64 {
-        seed &+ 0x5EED &+ UInt64(round) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(hospital) &* 0xBF58_476D_1CE4_E5B9
-    }
-
     /// Runs `options.rounds` rounds over `hospitals` (each hospital's training sample indices into
     /// `samples`) starting from `model` initialised from the seed; returns the round records. The model
     /// ends holding the final global weights.
     public static func run(
-        model: Sequential, samples: any SampleSource, hospitals: [[Int]], options: FederationOptions,
+        model: Sequential, samples: any SampleSource, hospitals: [[Int]], options: FederationOptions, hostThreads: Int = 1,
         afterRound: (RoundRecord, Sequential) -> Void = { _, _ in }
     ) -> [RoundRecord] {
-        model.initialize(seed: options.local.seed)
-        var sampler = SeededGenerator(seed: options.local.seed &+ 0xF00D)
-        var speedGenerator = SeededGenerator(seed: options.local.seed &+ 0x5BEED)
-        let speeds = options.speeds.speeds(hospitals: hospitals.count, generator: &speedGenerator)
-        let modelBytes = model.parameters.values.count * 4
-        let eligible = hospitals.indices.filter { !hospitals[$0].isEmpty }
-        var server = ServerAggregator(options.strategy)
-        var virtualTime = 0.0
-        var records: [RoundRecord] = []
-        let clock = ContinuousClock()
-        for round in 0..<options.rounds {
-            let started = clock.now
-            let participants = sample(eligible, fraction: options.clientFraction, generator: &sampler)
-            let global = model.parameters.values
-            var models: [[Float]] = []
-            var duration = 0.0
-            var lossSum = 0.0, seen = 0
-            for h in participants {
-                model.parameters.values = global
-                var optimizer = Trainer.makeOptimizer(options.local)
-                var generator = SeededGenerator(seed: localSeed(options.local.seed, round: round, hospital: h))
-                let mu = options.proximalMu
-                let proximal: ((inout Parameters) -> Void)? = mu == 0 ? nil : { parameters in
-                    for i in parameters.gradients.indices { parameters.gradients[i] += mu * (parameters.values[i] - global[i]) }
-                }
-                for _ in 0..<max(1, options.local.epochs) {
-                    let result = Trainer.runEpoch(
-                        model, samples: samples, indices: hospitals[h], options: options.local, optimizer: &optimizer, generator: &generator,
-                        adjustGradients: proximal)
-                    lossSum += result.lossSum
-                    seen += result.seen
-                }
-                models.append(model.parameters.values)
-                let compute = Double(hospitals[h].count * max(1, options.local.epochs)) / speeds[h]
-                duration = max(
-                    duration,
-                    options.network.transfer(modelBytes, upload: false) + compute + options.network.transfer(modelBytes, upload: true))
+        let settings = SimulationSettings(
+            local: options.local, protocolKind: .synchronous(rounds: options.rounds, clientFraction: options.clientFraction, strategy: options.strategy),
+            proximalMu: options.proximalMu, speeds: options.speeds, network: options.network, hostThreads: hostThreads)
+        let simulation = FederationSimulation(model: model, samples: samples, hospitals: hospitals, settings: settings)
+        var participants: [Int] = []
+        var roundStart = 0.0
+        simulation.onEvent = { event in
+            if event.kind == .round {
+                participants = event.participants ?? []
+                roundStart = event.virtualTime
             }
-            model.parameters.values = server.aggregate(global: global, clients: models, samples: participants.map { hospitals[$0].count })
-            virtualTime += duration
-            let elapsed = clock.now - started
+        }
+        var records: [RoundRecord] = []
+        while let report = simulation.advance() {
             let record = RoundRecord(
-                round: round + 1, participants: participants, duration: duration, virtualTime: virtualTime,
-                hostSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-                trainLoss: seen > 0 ? lossSum / Double(seen) : 0)
+                round: report.step, participants: participants, duration: report.virtualTime - roundStart, virtualTime: report.virtualTime,
+                hostSeconds: report.hostSeconds, trainLoss: report.trainLoss ?? 0)
             records.append(record)
             afterRound(record, model)
         }

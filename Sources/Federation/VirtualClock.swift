@@ -7,6 +7,23 @@ public struct VirtualClock<Event>: Sendable where Event: Sendable {
 
     public init() {}
 
+    /// Everything the clock holds, in a form a checkpoint can store: the time, the next sequence number,
+    /// and the pending events with their times and sequence numbers (heap order).
+    public struct Snapshot<Stored> {
+        public var now: Double
+        public var sequence: Int
+        public var entries: [(time: Double, sequence: Int, event: Stored)]
+    }
+
+    public var snapshot: Snapshot<Event> { Snapshot(now: now, sequence: sequence, entries: heap) }
+
+    /// The clock a snapshot describes; events then come out exactly as they would have.
+    public init(_ snapshot: Snapshot<Event>) {
+        now = snapshot.now
+        sequence = snapshot.sequence
+        heap = snapshot.entries
+    }
+
     public var isEmpty: Bool { heap.isEmpty }
     public var pending: Int { heap.count }
 

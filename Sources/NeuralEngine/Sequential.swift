@@ -64,6 +64,17 @@ public final class Sequential {
         self.init(name: name, inputShape: inputShape, built: factory(), factory: factory)
     }
 
+    /// A model with the same layers and the same weights and buffers, sharing nothing with this one (one
+    /// thread); nil for a model built from a fixed list of layers, which cannot build its layers again.
+    public func copy() -> Sequential? {
+        guard let factory else { return nil }
+        let twin = Sequential(name: name, inputShape: inputShape, built: factory(), factory: factory)
+        precondition(twin.parameters.layout == parameters.layout, "\(name): a copy of the layers declared other parameters")
+        twin.parameters.values = parameters.values
+        twin.buffers = buffers
+        return twin
+    }
+
     private init(name: String, inputShape: [Int], built layers: [(String, any Layer)], factory: (() -> [(String, any Layer)])?) {
         _ = Self.allocatorTuned
         self.name = name

@@ -2,7 +2,9 @@
 /// Every random step in MedSilo (splits, partitions, initialisation, shuffling, dropout) takes one, so the
 /// same seed gives the same result.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The whole state: `SeededGenerator(seed: g.state)` continues exactly where `g` is, which is how a
+    /// checkpoint saves a generator.
+    public private(set) var state: UInt64
 
     public init(seed: UInt64) {
         state = seed
