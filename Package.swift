@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         /// Property-based tests (generators and shrinking on Swift Testing); tests only.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        /// Experiment configs in YAML (JSON reads as YAML too).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // MARK: C shims, one per native library.
@@ -77,12 +79,19 @@ let package = Package(
         /// The federation simulator: hospitals with speeds and links on a virtual clock, aggregation rules.
         .target(name: "Federation", dependencies: ["Seeding", "NeuralEngine", "Training", "Partitioning"]),
 
+        /// Federated experiments from a config file: checked against store and plan before any training, run
+        /// in a run folder with logs, checkpoints and resume.
+        .target(
+            name: "Experiments",
+            dependencies: ["Federation", "Partitioning", "Datasets", "Training", "NeuralEngine", "Imaging", .product(name: "Yams", package: "Yams")]
+        ),
+
         // MARK: Executables.
 
         .executableTarget(
             name: "medsilo",
             dependencies: [
-                "Imaging", "Datasets", "Partitioning", "SyntheticSuite", "NeuralEngine", "Training",
+                "Imaging", "Datasets", "Partitioning", "SyntheticSuite", "NeuralEngine", "Training", "Federation", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -122,6 +131,9 @@ let package = Package(
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine", "Seeding", "TestSupport"]),
         .testTarget(
             name: "FederationTests", dependencies: ["Federation", "Seeding", "Training", "NeuralEngine", "Datasets", "Imaging", "TestSupport"]),
+        .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "Federation", "Partitioning", "Datasets", "Imaging", "NeuralEngine", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Datasets", "SyntheticSuite", "TestSupport"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],

@@ -1,3 +1,5 @@
+import FoundationEssentials
+import Imaging
 import Datasets
 
 /// A partition plan file (format version 1): which store samples each hospital holds, per local split,
@@ -138,4 +140,22 @@ public enum PlanBuilder {
 
     /// "h00", "h01", … (two digits at least, so ids sort as numbers up to 100 hospitals).
     static func hospitalID(_ h: Int) -> String { h < 10 ? "h0\(h)" : "h\(h)" }
+}
+
+extension PartitionPlan {
+    /// Reads a plan file, refusing anything that is not a plan of a format this build reads.
+    public static func load(_ path: String) throws(PartitionError) -> PartitionPlan {
+        let bytes: [UInt8]
+        do { bytes = try FileIO.read(path) } catch { throw PartitionError(error.description) }
+        let loaded: PartitionPlan
+        do {
+            loaded = try JSONDecoder().decode(PartitionPlan.self, from: Data(bytes))
+        } catch {
+            throw PartitionError("\(path): not a partition plan (\(error))")
+        }
+        guard loaded.format == formatName, loaded.version == currentVersion else {
+            throw PartitionError("\(path): a \(loaded.format) file of version \(loaded.version); this build reads \(formatName) version \(currentVersion)")
+        }
+        return loaded
+    }
 }

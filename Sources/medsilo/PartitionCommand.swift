@@ -280,18 +280,10 @@ func planTitle(_ plan: PartitionPlan) -> String {
 
 /// Reads a plan file, refusing anything that is not a plan of a format this build reads.
 func loadPlan(_ path: String) throws -> PartitionPlan {
-    let loaded: PartitionPlan
-    do {
-        loaded = try JSONDecoder().decode(PartitionPlan.self, from: Data(try FileIO.read(path)))
-    } catch {
-        Output.error("\(path): not a partition plan (\(error))")
+    do { return try PartitionPlan.load(path) } catch {
+        Output.error(error.description)
         throw ExitCode(1)
     }
-    guard loaded.format == PartitionPlan.formatName, loaded.version == PartitionPlan.currentVersion else {
-        Output.error("\(path): a \(loaded.format) file of version \(loaded.version); this build reads \(PartitionPlan.formatName) version \(PartitionPlan.currentVersion)")
-        throw ExitCode(1)
-    }
-    return loaded
 }
 
 /// Opens the plan's store (or `override`) and checks it is the store the plan was made for.
