@@ -6,27 +6,62 @@ import Training
 
 /// One hospital's local job: `epochs` epochs on its training samples, from the model `base`, with its
 /// own seed (and FedProx's pull towards `base` when μ > 0).
-struct LocalJob: Sendable {
-    var hospital: Int
-    var base: [Float]
-    var seed: UInt64
+public struct LocalJob: Sendable {
+    public var hospital: Int
+    public var base: [Float]
+    public var seed: UInt64
+
+    public init(hospital: Int, base: [Float], seed: UInt64) {
+        self.hospital = hospital
+        self.base = base
+        self.seed = seed
+    }
 }
 
 /// What a local job produced.
-struct LocalOutcome: Sendable {
-    var weights: [Float]
-    var lossSum: Double
-    var seen: Int
+public struct LocalOutcome: Sendable {
+    public var weights: [Float]
+    public var lossSum: Double
+    public var seen: Int
+}
+
+/// The hospitals of a simulation, in this process: each request is a local job on the host pool.
+public final class InProcessTransport: HospitalTransport {
+    let pool: HostPool
+    let samples: any SampleSource
+    let hospitals: [[Int]]
+    let options: TrainingOptions
+    let proximalMu: Float
+
+    public init(pool: HostPool, samples: any SampleSource, hospitals: [[Int]], options: TrainingOptions, proximalMu: Float) {
+        self.pool = pool
+        self.samples = samples
+        self.hospitals = hospitals
+        self.options = options
+        self.proximalMu = proximalMu
+    }
+
+    public func exchange(_ requests: [TrainingRequest]) -> [LocalModel] {
+        let jobs = requests.map {
+            LocalJob(hospital: $0.hospital, base: $0.model.weights, seed: FederationSimulation.localSeed(options.seed, job: $0.job, hospital: $0.hospital))
+        }
+        let outcomes = pool.train(jobs, samples: samples, hospitals: hospitals, options: options, proximalMu: proximalMu)
+        return zip(requests, outcomes).map { request, outcome in
+            LocalModel(
+                hospital: request.hospital, baseVersion: request.model.version, samples: hospitals[request.hospital].count, weights: outcome.weights,
+                lossSum: outcome.lossSum, seen: outcome.seen)
+        }
+    }
 }
 
 /// Runs hospitals' local training (and evaluations) on the host's cores: one model copy per worker, each
 /// on one GEMM thread, the jobs handed out largest first. A job's result depends only on its base model,
 /// its seed and its samples — never on which worker ran it or how many workers there are — so a run
 /// gives the same bits on 1 thread or on 16.
-final class HostPool {
+public final class HostPool {
     let workers: [Sequential]
 
-    init(model: Sequential, threads: Int) {
+    public init(model: Sequential, threads: Int) {
         if let first = model.copy() {
             workers = [first] + (1..<max(1, threads)).map { _ in model.copy()! }
         } else {
@@ -36,7 +71,7 @@ final class HostPool {
         for worker in workers { worker.setThreads(1) }
     }
 
-    var threads: Int { workers.count }
+    public var threads: Int { workers.count }
 
     /// Runs `count` tasks on the workers, `order` giving the order they are handed out in.
     private func perform(_ count: Int, order: [Int], _ body: (Sequential, Int) -> Void) {
@@ -62,7 +97,7 @@ final class HostPool {
     }
 
     /// Trains every job; results in the order of `jobs`.
-    func train(_ jobs: [LocalJob], samples: any SampleSource, hospitals: [[Int]], options: TrainingOptions, proximalMu: Float) -> [LocalOutcome] {
+    public func train(_ jobs: [LocalJob], samples: any SampleSource, hospitals: [[Int]], options: TrainingOptions, proximalMu: Float) -> [LocalOutcome] {
         var results = [LocalOutcome?](repeating: nil, count: jobs.count)
         let order = jobs.indices.sorted { hospitals[jobs[$0].hospital].count > hospitals[jobs[$1].hospital].count }
         results.withUnsafeMutableBufferPointer { buffer in

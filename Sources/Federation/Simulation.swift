@@ -128,6 +128,8 @@ public final class FederationSimulation {
     let samples: any SampleSource
     let model: Sequential
     let pool: HostPool
+    /// Where training requests go: hospitals in this process unless another transport is given.
+    public let transport: any HospitalTransport
     let modelBytes: Int
 
     /// The server's model.
@@ -150,7 +152,7 @@ public final class FederationSimulation {
     var bases: [Int: (weights: [Float], users: Int)] = [:]
     var buffer: [Buffered] = []
     var jobs: [Int]
-    var trained: [Int: LocalOutcome] = [:]
+    var trained: [Int: LocalModel] = [:]
 
     enum AsyncEvent: Sendable, Codable, Equatable {
         case start(hospital: Int)
@@ -170,8 +172,9 @@ public final class FederationSimulation {
         enum CodingKeys: String, CodingKey { case hospital, baseVersion, staleness, weight, samples, lossSum, seen }
     }
 
-    /// A simulation of `model` (initialised from `settings.local.seed`) over `hospitals`' training samples.
-    public init(model: Sequential, samples: any SampleSource, hospitals: [[Int]], settings: SimulationSettings) {
+    /// A simulation of `model` (initialised from `settings.local.seed`) over `hospitals`' training samples,
+    /// training them in this process unless `transport` carries the requests elsewhere.
+    public init(model: Sequential, samples: any SampleSource, hospitals: [[Int]], settings: SimulationSettings, transport: (any HospitalTransport)? = nil) {
         self.model = model
         self.samples = samples
         self.hospitals = hospitals
@@ -185,6 +188,8 @@ public final class FederationSimulation {
         dropouts = SeededGenerator(seed: settings.local.seed &+ 0xD209)
         jobs = [Int](repeating: 0, count: hospitals.count)
         pool = HostPool(model: model, threads: settings.hostThreads)
+        self.transport = transport
+            ?? InProcessTransport(pool: pool, samples: samples, hospitals: hospitals, options: settings.local, proximalMu: settings.proximalMu)
         switch settings.protocolKind {
         case .synchronous(_, _, let strategy):
             aggregator = ServerAggregator(strategy)
@@ -259,14 +264,12 @@ public final class FederationSimulation {
         onEvent(SimulationEvent(kind: .round, virtualTime: virtualTime, version: step, participants: participants))
         let lost = participants.map { _ in drawLost() }
         let start = virtualTime
-        var work: [LocalJob] = []
-        for (h, isLost) in zip(participants, lost) where !isLost {
-            work.append(LocalJob(hospital: h, base: global, seed: Self.localSeed(settings.local.seed, job: round, hospital: h)))
-        }
+        let model = GlobalModel(version: step, weights: global)
+        let requests = zip(participants, lost).filter { !$0.1 }.map { TrainingRequest(hospital: $0.0, job: round, model: model) }
         for h in participants {
             onEvent(SimulationEvent(kind: .dispatched, virtualTime: start, hospital: h, baseVersion: step, samples: hospitals[h].count))
         }
-        let outcomes = pool.train(work, samples: samples, hospitals: hospitals, options: settings.local, proximalMu: settings.proximalMu)
+        let outcomes = transport.exchange(requests)
         // Arrivals in time order (ties by hospital), then the aggregation once the last is in.
         let arrivals = participants.indices.sorted { (start + transferTime(compute: participants[$0]), participants[$0]) < (start + transferTime(compute: participants[$1]), participants[$1]) }
         var duration = 0.0
@@ -280,22 +283,23 @@ public final class FederationSimulation {
         let before = global
         var lossSum = 0.0, seen = 0
         if !outcomes.isEmpty {
-            let counts = work.map { hospitals[$0.hospital].count }
+            let counts = outcomes.map(\.samples)
             global = aggregator.aggregate(global: global, clients: outcomes.map(\.weights), samples: counts)
             let total = Double(counts.reduce(0, +))
-            for (job, outcome) in zip(work, outcomes) {
+            for outcome in outcomes {
                 lossSum += outcome.lossSum
                 seen += outcome.seen
                 if let onUpdate {
                     let delta = zip(outcome.weights, before).map { $0 - $1 }
-                    let update = ClientUpdate(hospital: job.hospital, baseVersion: round, samples: hospitals[job.hospital].count, delta: delta)
-                    onUpdate(FoldedUpdate(update: update, step: round + 1, staleness: 0, weight: Double(hospitals[job.hospital].count) / total))
+                    let update = ClientUpdate(hospital: outcome.hospital, baseVersion: round, samples: outcome.samples, delta: delta)
+                    onUpdate(FoldedUpdate(update: update, step: round + 1, staleness: 0, weight: Double(outcome.samples) / total))
                 }
             }
         }
         step += 1
-        onEvent(SimulationEvent(kind: .aggregated, virtualTime: virtualTime, version: step, participants: work.map(\.hospital)))
-        return StepReport(step: step, virtualTime: virtualTime, hostSeconds: 0, trainLoss: seen > 0 ? lossSum / Double(seen) : nil, contributors: work.map(\.hospital))
+        let contributors = outcomes.map(\.hospital)
+        onEvent(SimulationEvent(kind: .aggregated, virtualTime: virtualTime, version: step, participants: contributors))
+        return StepReport(step: step, virtualTime: virtualTime, hostSeconds: 0, trainLoss: seen > 0 ? lossSum / Double(seen) : nil, contributors: contributors)
     }
 
     // MARK: Asynchronous
@@ -312,13 +316,12 @@ public final class FederationSimulation {
     /// Trains `current` (just taken off the clock) and every other update in flight that is not trained
     /// yet, together.
     private func trainPending(current: AsyncEvent) {
-        var work: [LocalJob] = []
+        var requests: [TrainingRequest] = []
         for event in [current] + clock.snapshot.entries.map(\.event) {
             guard case .arrive(let h, let baseVersion, let job, let lost) = event, !lost, trained[h] == nil else { continue }
-            work.append(LocalJob(hospital: h, base: bases[baseVersion]!.weights, seed: Self.localSeed(settings.local.seed, job: job, hospital: h)))
+            requests.append(TrainingRequest(hospital: h, job: job, model: GlobalModel(version: baseVersion, weights: bases[baseVersion]!.weights)))
         }
-        let outcomes = pool.train(work, samples: samples, hospitals: hospitals, options: settings.local, proximalMu: settings.proximalMu)
-        for (job, outcome) in zip(work, outcomes) { trained[job.hospital] = outcome }
+        for answer in transport.exchange(requests) { trained[answer.hospital] = answer }
     }
 
     private func asynchronousVersion(_ strategy: AsyncStrategy) -> StepReport? {

@@ -1,3 +1,4 @@
+import Foundation
 import NeuralEngine
 import Seeding
 import Testing
@@ -160,6 +161,50 @@ import Training
             var rebuilt = before.map(Double.init)
             for u in updates { for i in rebuilt.indices { rebuilt[i] += u.weight * Double(u.update.delta[i]) } }
             #expect(maxAbsDifference(rebuilt.map(Float.init), sync.global) < 1e-5)
+        }
+    }
+}
+
+/// Passes every message through JSON, as a network transport would, and keeps them.
+final class JSONRelay: HospitalTransport {
+    let inner: InProcessTransport
+    var requests: [TrainingRequest] = []
+
+    init(_ inner: InProcessTransport) { self.inner = inner }
+
+    func exchange(_ requests: [TrainingRequest]) -> [LocalModel] {
+        let sent = requests.map { try! JSONDecoder().decode(Message.self, from: JSONEncoder().encode(Message.trainingRequest($0))) }
+            .map { message -> TrainingRequest in
+                guard case .trainingRequest(let request) = message else { fatalError("not a request") }
+                return request
+            }
+        self.requests += sent
+        return inner.exchange(sent).map { answer in
+            guard case .localModel(let model) = try! JSONDecoder().decode(Message.self, from: JSONEncoder().encode(Message.localModel(answer))) else {
+                fatalError("not a model")
+            }
+            return model
+        }
+    }
+}
+
+extension SimulationTests {
+    @Test func aTransportCarriesEveryExchangeAsPlainMessages() throws {
+        try withEngineThreadsLocked {
+            let protocolKind = Self.protocols[1]
+            let direct = try Self.simulation(protocolKind)
+            _ = Self.runToEnd(direct)
+            let (samples, hospitals) = Self.data()
+            let model = try ModelZoo.make("cnn-small", channels: 1, size: 28, classes: 3)
+            let settings = SimulationSettings(local: Self.local, protocolKind: protocolKind, speeds: .logNormal(median: 20, sigma: 0.8), network: Self.noNetwork)
+            let relay = JSONRelay(InProcessTransport(pool: HostPool(model: model, threads: 1), samples: samples, hospitals: hospitals, options: Self.local, proximalMu: 0))
+            let relayed = FederationSimulation(model: model, samples: samples, hospitals: hospitals, settings: settings, transport: relay)
+            _ = Self.runToEnd(relayed)
+            // JSON carries Float32 exactly, so the run is the same bit for bit.
+            #expect(relayed.global == direct.global)
+            // Every request names a version the server had made when the hospital started.
+            #expect(!relay.requests.isEmpty && relay.requests.allSatisfy { $0.model.version <= protocolKind.steps })
+            #expect(Set(relay.requests.map(\.hospital)) == [0, 1, 2, 3])
         }
     }
 }
