@@ -21,8 +21,11 @@ pyproject.toml; the Python API keeps everything in this one file and in one proc
              alpha --alpha label skew with at least 10 items per hospital, batch 32, SGD lr 0.01
              momentum 0.9, a fresh optimiser per hospital per round;
   resources  Ray gets --threads CPUs and each ClientApp asks for --threads CPUs, so exactly one Ray
-             actor exists and hospitals train one after another, as in MedSilo and fedavg-torch.py;
-             inside it torch.set_num_threads(--threads). Ray's dashboard stays off (Flower's default).
+             actor exists and hospitals train one after another, as in fedavg-torch.py (and in
+             MedSilo's SynchronousFederation with hostThreads 1); inside it torch.set_num_threads(--threads).
+             With --parallel each ClientApp asks for 1 CPU instead: --threads actors train that many
+             hospitals at once, each on one torch thread (MedSilo's hostThreads > 1 does the same on
+             its side). Ray's dashboard stays off (Flower's default).
              Telemetry of Flower and usage statistics of Ray are switched off (no network here anyway).
 
 What is timed. Flower's strategy loop calls its evaluate_fn before round 1 and after every round; here
@@ -38,7 +41,7 @@ shut-down of Ray included).
 Run (from the repository root), once the environment exists:
   python3 -m venv .build/flwr-venv
   .build/flwr-venv/bin/pip install -r scripts/flower-requirements.txt
-  python3 scripts/fedavg-flower.py [--threads N] [--rounds 10] [--hospitals 10] [--samples 10000]
+  python3 scripts/fedavg-flower.py [--threads N] [--parallel] [--rounds 10] [--hospitals 10] [--samples 10000]
                                    [--alpha 0.5] [--seed 1] [--json] [--venv DIR]
 The script re-runs itself under --venv (default .build/flwr-venv) when that exists and this
 interpreter is another. With --json the last line of stdout is one JSON object:
@@ -68,6 +71,8 @@ def parse_args():
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                    help="CPUs given to Ray and to the one ClientApp actor; torch.set_num_threads there")
     p.add_argument("--rounds", type=int, default=10, help="timed rounds (one untimed warm-up round comes first)")
+    p.add_argument("--parallel", action="store_true",
+                   help="--threads actors of 1 CPU each, training hospitals at once (default: one actor)")
     p.add_argument("--hospitals", type=int, default=10)
     p.add_argument("--samples", type=int, default=10_000)
     p.add_argument("--alpha", type=float, default=0.5, help="Dirichlet alpha of the label skew")
@@ -95,6 +100,8 @@ os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 try:
+    import flwr  # noqa: E402
+    import ray  # noqa: E402
     import torch  # noqa: E402
     from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict  # noqa: E402
     from flwr.clientapp import ClientApp  # noqa: E402
@@ -169,6 +176,7 @@ def main():
     ref = reference()
     marks = []
     outcome = {}
+    client_threads = 1 if args.parallel else args.threads
     server_app = ServerApp()
 
     @server_app.main()
@@ -182,14 +190,14 @@ def main():
             marks.append(time.perf_counter())
             return None
 
-        config = ConfigRecord({"threads": args.threads, "samples": args.samples, "hospitals": args.hospitals,
+        config = ConfigRecord({"threads": client_threads, "samples": args.samples, "hospitals": args.hospitals,
                                "alpha": args.alpha, "min-size": args.min_size, "seed": args.seed})
         result = strategy.start(grid=grid, initial_arrays=initial, num_rounds=args.rounds + 1,
                                 train_config=config, evaluate_fn=clock)
         last = result.train_metrics_clientapp.get(args.rounds + 1)
         outcome["loss"] = float(last["train-loss"]) if last is not None else float("nan")
 
-    backend = {"client_resources": {"num_cpus": args.threads, "num_gpus": 0.0},
+    backend = {"client_resources": {"num_cpus": client_threads, "num_gpus": 0.0},
                "init_args": {"num_cpus": args.threads, "num_gpus": 0}}
     start = time.perf_counter()
     run_simulation(server_app=server_app, client_app=client_app, num_supernodes=args.hospitals,
@@ -200,14 +208,13 @@ def main():
     rounds = [b - a for a, b in zip(marks, marks[1:])]
     warmup, timed = rounds[0], rounds[1:]
     mean = sum(timed) / len(timed)
-    import flwr
-    import ray
     versions = {"flwr": flwr.__version__, "ray": ray.__version__, "torch": torch.__version__}
     if args.json:
         print(json.dumps({
             "benchmark": "fedavg-flower", "threads": args.threads, "rounds": args.rounds,
             "roundSeconds": mean, "hospitals": args.hospitals, "samples": args.samples,
-            "statistic": "mean", "roundSecondsMedian": statistics.median(timed),
+            "statistic": "mean", "actors": args.threads // client_threads, "threadsPerClient": client_threads,
+            "roundSecondsMedian": statistics.median(timed),
             "roundSecondsEach": [round(t, 4) for t in timed], "warmupRoundSeconds": round(warmup, 4),
             "wallSeconds": round(wall, 3), "alpha": args.alpha, **versions,
             "lastTrainLoss": round(outcome.get("loss", float("nan")), 4)}))
@@ -215,7 +222,8 @@ def main():
         for i, t in enumerate(timed, 1):
             print(f"round {i}/{args.rounds}: {t:.3f} s")
         print(f"flwr {versions['flwr']}, ray {versions['ray']}, torch {versions['torch']}, {args.threads} "
-              f"thread(s), {args.hospitals} hospitals: FedAvg round {mean:.3f} s (mean of {args.rounds}; median "
+              f"thread(s) in {args.threads // client_threads} actor(s), {args.hospitals} hospitals: "
+              f"FedAvg round {mean:.3f} s (mean of {args.rounds}; median "
               f"{statistics.median(timed):.3f} s); warm-up round {warmup:.3f} s; whole simulation {wall:.1f} s")
 
 

@@ -10,7 +10,7 @@ over its rounds, the statistic all three report); this prints, per thread count,
 over the repetitions and the ratio other ÷ MedSilo (> 1 means MedSilo's round is faster), and with
 --json ends with one JSON line summarising the same.
 
-    python3 scripts/federation-vs-torch.py [--rounds 3] [--threads 1,2] [--flower]
+    python3 scripts/federation-vs-torch.py [--rounds 3] [--threads 1,2] [--flower] [--flower-parallel]
         [--fedavg-rounds 10] [--samples 10000] [--hospitals 10] [--alpha 0.5]
         [--bench .build/release/medsilo-bench] [--json]
 
@@ -50,6 +50,8 @@ def main():
     p.add_argument("--rounds", type=int, default=3, help="repetitions of every run")
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     p.add_argument("--flower", action="store_true", help="also run Flower's simulation (needs .build/flwr-venv)")
+    p.add_argument("--flower-parallel", action="store_true",
+                   help="with --flower: T Ray actors of one thread each train hospitals at once (fedavg-flower.py --parallel)")
     p.add_argument("--fedavg-rounds", type=int, default=10, help="FedAvg rounds in each run")
     p.add_argument("--samples", type=int, default=10_000)
     p.add_argument("--hospitals", type=int, default=10)
@@ -64,6 +66,8 @@ def main():
         p.error("--rounds and every thread count must be at least 1")
     if not Path(args.bench).exists():
         sys.exit(f"no {args.bench}: swift build -c release --product medsilo-bench")
+    if args.flower_parallel:
+        args.flower = True
     if args.flower and not (Path(args.flower_venv) / "bin" / "python").exists():
         sys.exit(f"--flower needs {args.flower_venv}: python3 -m venv {args.flower_venv} && "
                  f"{args.flower_venv}/bin/pip install -r scripts/flower-requirements.txt")
@@ -77,7 +81,8 @@ def main():
                               "--venv", args.torch_venv, *setting])]
         if args.flower:
             sides.append(("flower", [sys.executable, str(ROOT / "scripts/fedavg-flower.py"), "--threads", str(t),
-                                     "--json", "--venv", args.flower_venv, *setting]))
+                                     "--json", "--venv", args.flower_venv, *setting,
+                                     *(["--parallel"] if args.flower_parallel else [])]))
         return sides
 
     names = [name for name, _ in commands(1)]
@@ -119,7 +124,8 @@ def main():
     versions = {"torch": runs[("pytorch", threads[0])][0].get("torch")}
     if args.flower:
         first = runs[("flower", threads[0])][0]
-        versions.update({"flwr": first.get("flwr"), "ray": first.get("ray")})
+        versions.update({"flwr": first.get("flwr"), "ray": first.get("ray"),
+                         "flowerActors": "T, one thread each" if args.flower_parallel else "1, T threads"})
     print(f"medians over {args.rounds} alternating repetitions of {args.fedavg_rounds} FedAvg rounds each "
           f"({args.hospitals} hospitals, {args.samples} samples, alpha {args.alpha}); ratio = other / MedSilo, "
           f"> 1 means MedSilo is faster; " + ", ".join(f"{k} {v}" for k, v in versions.items()))
