@@ -5,7 +5,7 @@
 SWIFT ?= swift
 DEMO_DIR ?= demo-out
 
-.PHONY: deps build test crosscheck demo bench torch-reference fuzz clean
+.PHONY: deps build test crosscheck demo bench torch-reference federation-vs-torch fuzz clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -40,6 +40,18 @@ torch-reference:
 	test -x .build/torch-venv/bin/python || python3 -m venv .build/torch-venv
 	.build/torch-venv/bin/pip install -q -r scripts/torch-reference-requirements.txt
 	python3 scripts/torch-reference.py --threads 1,2 --json
+
+# FedAvg seconds per round: medsilo-bench federation against plain PyTorch, 1 and 2 threads, alternating
+# repetitions (installs torch into .build/torch-venv). FLOWER=1 adds Flower's Ray simulation (.build/flwr-venv).
+federation-vs-torch: deps
+	$(SWIFT) build -c release --product medsilo-bench
+	test -x .build/torch-venv/bin/python || python3 -m venv .build/torch-venv
+	.build/torch-venv/bin/pip install -q -r scripts/fedavg-requirements.txt
+ifeq ($(FLOWER),1)
+	test -x .build/flwr-venv/bin/python || python3 -m venv .build/flwr-venv
+	.build/flwr-venv/bin/pip install -q -r scripts/flower-requirements.txt
+endif
+	python3 scripts/federation-vs-torch.py $(if $(filter 1,$(FLOWER)),--flower) --json
 
 # make fuzz [FUZZ_TARGET=dicom|png|jpeg|npz|manifest|all] [FUZZ_SECONDS=60]
 fuzz: deps
