@@ -2,7 +2,8 @@
 # The main job on built-in data. For now (the later stages arrive with their issues): write the
 # built-in synthetic benchmark suite as real files (JPEG, DICOM, PNG), ingest each task into a dataset
 # store, describe the stores, spread the derm store across hospitals three ways and compare the plans,
-# train the small CNN on it; then the decoding showcase (sample images in every encoding).
+# train the small CNN on it centrally and federatedly (synchronous FedAvg; asynchronous FedBuff with a
+# straggler); then the decoding showcase (sample images in every encoding).
 set -euo pipefail
 medsilo=${1:?usage: demo.sh MEDSILO_BINARY OUT_DIR}
 out=${2:?usage: demo.sh MEDSILO_BINARY OUT_DIR}
@@ -34,6 +35,31 @@ echo
 echo "== medsilo train: cnn-small on the derm store (weights loadable in PyTorch)"
 rm -rf "$out/runs/derm"   # the demo's own run folder; medsilo train never overwrites one
 "$medsilo" train "$out/stores/derm" --model cnn-small --epochs 10 --optimizer adam --lr 0.001 --batch 32 --out "$out/runs/derm"
+
+echo
+echo "== medsilo federate: the derm store's Dirichlet plan, FedAvg (synchronous), then FedBuff with a straggler"
+mkdir -p "$out/experiments"
+cat > "$out/experiments/fedavg.yaml" <<'YAML'
+store: ../stores/derm
+plan: ../plans/derm-dirichlet.json
+rounds: 10
+strategy: {name: fedavg}
+local: {epochs: 1, batch: 32, optimizer: adam, lr: 0.001}
+speeds: {kind: log-normal, median: 200, sigma: 0.5}
+evaluation: {every: 2}
+YAML
+cat > "$out/experiments/fedbuff.yaml" <<'YAML'
+store: ../stores/derm
+plan: ../plans/derm-dirichlet.json
+versions: 15
+strategy: {name: fedbuff, bufferSize: 3}
+local: {epochs: 1, batch: 32, optimizer: adam, lr: 0.001}
+speeds: {kind: stragglers, samplesPerSecond: 200, hospitals: [0], slowdown: 10}
+evaluation: {every: 5}
+YAML
+rm -rf "$out/runs/fedavg" "$out/runs/fedbuff"   # the demo's own run folders; medsilo federate never overwrites one
+"$medsilo" federate "$out/experiments/fedavg.yaml" --out "$out/runs/fedavg"
+"$medsilo" federate "$out/experiments/fedbuff.yaml" --out "$out/runs/fedbuff"
 
 echo
 echo "== medsilo phantoms: sample images in every format and encoding MedSilo decodes"

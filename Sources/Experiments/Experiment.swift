@@ -57,7 +57,9 @@ public struct Experiment {
         let availability = try resolveAvailability(config.availability, hospitals: plan.hospitals.count)
         guard config.evaluation.every >= 1 else { throw ConfigError("evaluation.every", "must be at least 1") }
         guard config.evaluation.batch >= 1 else { throw ConfigError("evaluation.batch", "must be at least 1") }
-        guard config.checkpoint.every >= 1 else { throw ConfigError("checkpoint.every", "must be at least 1") }
+        let checkpointEvery = config.checkpoint.every ?? (asynchronous ? 10 : 1)
+        guard checkpointEvery >= 1 else { throw ConfigError("checkpoint.every", "must be at least 1") }
+        config.checkpoint.every = checkpointEvery
         guard config.history.every >= 0 else { throw ConfigError("history.every", "must be 0 (off) or more") }
         let threads = min(config.threads ?? cores, cores)
         let settings = SimulationSettings(
@@ -65,7 +67,7 @@ public struct Experiment {
             availability: availability, hostThreads: threads)
         return Experiment(
             config: config, storePath: storePath, planPath: planPath, store: store, plan: plan, settings: settings, training: training,
-            validation: plan.hospitals.map { labelled($0.val) }, test: labelled(plan.globalTest), checkpointEvery: config.checkpoint.every)
+            validation: plan.hospitals.map { labelled($0.val) }, test: labelled(plan.globalTest), checkpointEvery: checkpointEvery)
     }
 
     /// A fresh model of the experiment (initialised by the simulation from the seed).

@@ -119,8 +119,10 @@ public struct ExperimentConfig: Sendable, Equatable, Codable {
     }
 
     public struct Checkpointing: Sendable, Equatable, Codable {
-        /// Save a checkpoint every this many rounds/versions (and at the end).
-        public var every: Int = 1
+        /// Save a checkpoint every this many rounds/versions (and at the end); default 1 round, or 10
+        /// versions (an asynchronous version is one update's worth of training, and a checkpoint holds
+        /// every model a hospital in flight started from).
+        public var every: Int?
         public init() {}
     }
 
@@ -397,7 +399,7 @@ extension ExperimentConfig.Evaluation {
 extension ExperimentConfig.Checkpointing {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        every = try c.decodeIfPresent(Int.self, forKey: .every) ?? every
+        every = try c.decodeIfPresent(Int.self, forKey: .every)
     }
 }
 

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import NeuralEngine
 import Seeding
 import Training

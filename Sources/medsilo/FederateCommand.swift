@@ -80,7 +80,7 @@ struct FederateCommand: ParsableCommand {
         evaluation:
           every: 1
         checkpoint:
-          every: 1
+          every: 1                    # rounds; asynchronous runs default to 10 versions
         history:
           every: 0                    # keep every client update of every k-th round (0: none)
 

@@ -66,6 +66,7 @@ import TestSupport
         // The resolved config shows the defaults that ran.
         let resolved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("run/config.json")))) as? [String: Any])
         #expect((resolved["strategy"] as? [String: Any])?["serverLearningRate"] as? Double == 1)
+        #expect((resolved["checkpoint"] as? [String: Any])?["every"] as? Int == 10)
         // The folder is never reused without --resume; --resume of a finished run just reports.
         let again = try run(CLITests.binary, ["federate", config, "--out", directory.file("run")])
         #expect(again.status == 1 && again.stderr.contains("never overwritten"))
@@ -108,7 +109,7 @@ import TestSupport
     func aRunKilledAtRandomPointsResumesToTheSameResults(_ body: String) throws {
         let directory = TemporaryDirectory()
         try Self.storeAndPlan(directory)
-        let config = try Self.config(directory, body + "history: {every: 1}\nlocal: {epochs: 2, batch: 8}\n")
+        let config = try Self.config(directory, body + "history: {every: 1}\ncheckpoint: {every: 1}\nlocal: {epochs: 2, batch: 8}\n")
         let whole = try run(CLITests.binary, ["federate", config, "--out", directory.file("whole")])
         #expect(whole.status == 0, "\(whole.stderr)")
         let started = Date()
