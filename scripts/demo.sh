@@ -42,20 +42,20 @@ mkdir -p "$out/experiments"
 cat > "$out/experiments/fedavg.yaml" <<'YAML'
 store: ../stores/derm
 plan: ../plans/derm-dirichlet.json
-rounds: 10
+rounds: 30
 strategy: {name: fedavg}
 local: {epochs: 1, batch: 32, optimizer: adam, lr: 0.001}
 speeds: {kind: log-normal, median: 200, sigma: 0.5}
-evaluation: {every: 2}
+evaluation: {every: 5}
 YAML
 cat > "$out/experiments/fedbuff.yaml" <<'YAML'
 store: ../stores/derm
 plan: ../plans/derm-dirichlet.json
-versions: 15
+versions: 45
 strategy: {name: fedbuff, bufferSize: 3}
 local: {epochs: 1, batch: 32, optimizer: adam, lr: 0.001}
 speeds: {kind: stragglers, samplesPerSecond: 200, hospitals: [0], slowdown: 10}
-evaluation: {every: 5}
+evaluation: {every: 15}
 YAML
 rm -rf "$out/runs/fedavg" "$out/runs/fedbuff"   # the demo's own run folders; medsilo federate never overwrites one
 "$medsilo" federate "$out/experiments/fedavg.yaml" --out "$out/runs/fedavg"
