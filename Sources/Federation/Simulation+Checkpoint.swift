@@ -20,7 +20,10 @@ extension FederationSimulation {
         var parameters: Int
         var step: Int
         var virtualTime: Double
+        /// Nobody can take part any more.
         var finished: Bool
+        var stepLimit: Int
+        var excluded: [Int]
         var sampler: UInt64
         var dropouts: UInt64
         var jobs: [Int]
@@ -49,7 +52,7 @@ extension FederationSimulation {
         let snapshot = clock.snapshot
         let state = State(
             synchronous: settings.protocolKind.isSynchronous, hospitals: hospitals.count, parameters: global.count, step: step,
-            virtualTime: virtualTime, finished: isFinished, sampler: sampler.state, dropouts: dropouts.state, jobs: jobs,
+            virtualTime: virtualTime, finished: exhausted, stepLimit: stepLimit, excluded: excluded.sorted(), sampler: sampler.state, dropouts: dropouts.state, jobs: jobs,
             clockNow: snapshot.now, clockSequence: snapshot.sequence,
             pending: snapshot.entries.map { State.Pending(time: $0.time, sequence: $0.sequence, event: $0.event) },
             bases: bases.keys.sorted().map { State.Base(version: $0, users: bases[$0]!.users) }, buffer: buffer)
@@ -117,7 +120,9 @@ extension FederationSimulation {
         buffer = restoredBuffer
         step = state.step
         virtualTime = state.virtualTime
-        isFinished = state.finished
+        exhausted = state.finished
+        stepLimit = state.stepLimit
+        excluded = Set(state.excluded)
         sampler = SeededGenerator(seed: state.sampler)
         dropouts = SeededGenerator(seed: state.dropouts)
         jobs = state.jobs

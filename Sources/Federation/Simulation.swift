@@ -62,6 +62,10 @@ public struct SimulationEvent: Sendable, Codable, Equatable {
         case aggregated
         /// Nobody was available; the clock moved to the next join.
         case idle
+        /// An excluded hospital's update reached the server and was discarded.
+        case refused
+        /// The federation waited (a synchronous erasure or reconstruction held everybody).
+        case stalled
     }
 
     public var kind: Kind
@@ -136,8 +140,19 @@ public final class FederationSimulation {
     /// Completed rounds or versions.
     public internal(set) var step = 0
     public internal(set) var virtualTime = 0.0
-    /// True when the run made all its steps or nobody can take part any more.
-    public internal(set) var isFinished = false
+    /// True when nobody can take part any more.
+    var exhausted = false
+    /// The run stops after this many rounds or versions (the protocol's count unless changed, e.g. to
+    /// continue training after an unlearning request).
+    public var stepLimit: Int
+    /// True when the run made `stepLimit` steps or nobody can take part any more.
+    public var isFinished: Bool { exhausted || step >= stepLimit }
+    /// Hospitals whose updates the server no longer takes: they are not drawn, start no new job, and an
+    /// update of theirs that arrives is discarded.
+    public var excluded: Set<Int> = []
+    /// Applied to every aggregated server step δ = w_new − w before it is applied (w ← w + δ′), e.g.
+    /// invariance calibration after an erasure; nil leaves the strategy's result untouched.
+    public var calibrateStep: ((inout [Float]) -> Void)?
 
     /// Called with every event, in virtual-time order.
     public var onEvent: (SimulationEvent) -> Void = { _ in }
@@ -186,6 +201,7 @@ public final class FederationSimulation {
         sampler = SeededGenerator(seed: settings.local.seed &+ 0xF00D)
         dropouts = SeededGenerator(seed: settings.local.seed &+ 0xD209)
         jobs = [Int](repeating: 0, count: hospitals.count)
+        stepLimit = settings.protocolKind.steps
         pool = HostPool(model: model, threads: settings.hostThreads)
         self.transport = transport
             ?? InProcessTransport(pool: pool, samples: samples, hospitals: hospitals, options: settings.local, proximalMu: settings.proximalMu)
@@ -218,25 +234,71 @@ public final class FederationSimulation {
     /// Makes the next round or version; nil once the run is finished.
     public func advance() -> StepReport? {
         guard !isFinished else { return nil }
-        guard step < settings.protocolKind.steps else {
-            isFinished = true
-            return nil
-        }
         let clockStarted = ContinuousClock.now
         let report: StepReport?
         switch settings.protocolKind {
         case .synchronous(_, let fraction, _): report = synchronousRound(fraction: fraction)
-        case .asynchronous(_, let strategy): report = asynchronousVersion(strategy)
+        case .asynchronous(_, let strategy): report = asynchronousVersion(strategy, until: .infinity)
         }
         model.parameters.values = global
         guard var report else {
-            isFinished = true
+            exhausted = true
             return nil
         }
-        let elapsed = ContinuousClock.now - clockStarted
-        report.hostSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        if step >= settings.protocolKind.steps { isFinished = true }
+        report.hostSeconds = Self.seconds(since: clockStarted)
         return report
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+
+    /// Runs everything that happens up to virtual time `time` (within `stepLimit`) and returns the steps
+    /// made. Synchronous: the rounds that start before `time` (a round is never cut). Asynchronous: every
+    /// event at or before `time`; the clock then stands at `time`.
+    public func advance(until time: Double) -> [StepReport] {
+        var reports: [StepReport] = []
+        switch settings.protocolKind {
+        case .synchronous:
+            while !isFinished, virtualTime < time, let report = advance() { reports.append(report) }
+        case .asynchronous(_, let strategy):
+            while !isFinished {
+                let clockStarted = ContinuousClock.now
+                guard var report = asynchronousVersion(strategy, until: time) else { break }
+                report.hostSeconds = Self.seconds(since: clockStarted)
+                reports.append(report)
+            }
+            if !isFinished, time.isFinite, virtualTime < time { virtualTime = time }
+            model.parameters.values = global
+        }
+        return reports
+    }
+
+    /// Synchronous: everybody waits `seconds` (a synchronous erasure or reconstruction is under way).
+    public func stall(_ seconds: Double) {
+        precondition(settings.protocolKind.isSynchronous, "an asynchronous federation never waits")
+        precondition(seconds >= 0 && seconds.isFinite, "a stall lasts a finite, non-negative time")
+        virtualTime += seconds
+        onEvent(SimulationEvent(kind: .stalled, virtualTime: virtualTime))
+    }
+
+    /// Changes the server's model outside the strategy (an erasure merged, stored contributions
+    /// subtracted); hospitals that start later receive the changed model.
+    public func updateGlobal(_ body: (inout [Float]) -> Void) {
+        body(&global)
+        model.parameters.values = global
+    }
+
+    /// Applies an aggregated server step through `calibrateStep`, when set.
+    private func apply(newGlobal: [Float]) {
+        guard let calibrateStep else {
+            global = newGlobal
+            return
+        }
+        var delta = zip(newGlobal, global).map { $0 - $1 }
+        calibrateStep(&delta)
+        for i in global.indices { global[i] += delta[i] }
     }
 
     /// Evaluates the global model on each set of sample indices with the host's threads.
@@ -248,15 +310,16 @@ public final class FederationSimulation {
 
     private func synchronousRound(fraction: Double) -> StepReport? {
         let availability = settings.availability
-        var eligible = hospitals.indices.filter { !hospitals[$0].isEmpty && availability.isAvailable($0, at: virtualTime) }
+        let excluded = self.excluded
+        var eligible = hospitals.indices.filter { !hospitals[$0].isEmpty && !excluded.contains($0) && availability.isAvailable($0, at: virtualTime) }
         while eligible.isEmpty {
             // Wait for the next hospital to join, if any will.
-            let joins = hospitals.indices.filter { !hospitals[$0].isEmpty }
+            let joins = hospitals.indices.filter { !hospitals[$0].isEmpty && !excluded.contains($0) }
                 .map { availability.joinTime($0) }.filter { $0 > virtualTime }
             guard let next = joins.min() else { return nil }
             virtualTime = next
             onEvent(SimulationEvent(kind: .idle, virtualTime: virtualTime))
-            eligible = hospitals.indices.filter { !hospitals[$0].isEmpty && availability.isAvailable($0, at: virtualTime) }
+            eligible = hospitals.indices.filter { !hospitals[$0].isEmpty && !excluded.contains($0) && availability.isAvailable($0, at: virtualTime) }
         }
         let participants = SynchronousFederation.sample(eligible, fraction: fraction, generator: &sampler)
         let round = step
@@ -283,7 +346,7 @@ public final class FederationSimulation {
         var lossSum = 0.0, seen = 0
         if !outcomes.isEmpty {
             let counts = outcomes.map(\.samples)
-            global = aggregator.aggregate(global: global, clients: outcomes.map(\.weights), samples: counts)
+            apply(newGlobal: aggregator.aggregate(global: global, clients: outcomes.map(\.weights), samples: counts))
             let total = Double(counts.reduce(0, +))
             for outcome in outcomes {
                 lossSum += outcome.lossSum
@@ -317,16 +380,17 @@ public final class FederationSimulation {
     private func trainPending(current: AsyncEvent) {
         var requests: [TrainingRequest] = []
         for event in [current] + clock.snapshot.entries.map(\.event) {
-            guard case .arrive(let h, let baseVersion, let job, let lost) = event, !lost, trained[h] == nil else { continue }
+            guard case .arrive(let h, let baseVersion, let job, let lost) = event, !lost, trained[h] == nil, !excluded.contains(h) else { continue }
             requests.append(TrainingRequest(hospital: h, job: job, model: GlobalModel(version: baseVersion, weights: bases[baseVersion]!.weights)))
         }
         for answer in transport.exchange(requests) { trained[answer.hospital] = answer }
     }
 
-    private func asynchronousVersion(_ strategy: AsyncStrategy) -> StepReport? {
+    /// Handles events up to the next server version, or up to `limit` (virtual time) if that comes first.
+    private func asynchronousVersion(_ strategy: AsyncStrategy, until limit: Double) -> StepReport? {
         var lossSum = 0.0, seen = 0
         var contributors: [Int] = []
-        while let (time, event) = clock.next() {
+        while let next = clock.nextTime, next <= limit, let (time, event) = clock.next() {
             virtualTime = time
             switch event {
             case .start(let h):
@@ -335,7 +399,7 @@ public final class FederationSimulation {
                     clock.schedule(.start(hospital: h), after: availability.joinTime(h) - time)
                     continue
                 }
-                guard time < availability.leaveTime(h) else { continue }
+                guard time < availability.leaveTime(h), !excluded.contains(h) else { continue }
                 retain(step)
                 let job = jobs[h]
                 jobs[h] += 1
@@ -343,6 +407,12 @@ public final class FederationSimulation {
                 clock.schedule(.arrive(hospital: h, baseVersion: step, job: job, lost: drawLost()), after: transferTime(compute: h))
             case .arrive(let h, let baseVersion, _, let lost):
                 let tau = step - baseVersion
+                if excluded.contains(h) {
+                    onEvent(SimulationEvent(kind: .refused, virtualTime: time, hospital: h, version: step, baseVersion: baseVersion, staleness: tau))
+                    trained[h] = nil
+                    release(baseVersion)
+                    continue
+                }
                 if lost {
                     onEvent(SimulationEvent(kind: .lost, virtualTime: time, hospital: h, version: step, baseVersion: baseVersion, staleness: tau))
                     release(baseVersion)
@@ -362,7 +432,9 @@ public final class FederationSimulation {
                         let delta = zip(outcome.weights, base).map { $0 - $1 }
                         onUpdate(FoldedUpdate(update: ClientUpdate(hospital: h, baseVersion: baseVersion, samples: hospitals[h].count, delta: delta), step: step + 1, staleness: tau, weight: Double(a)))
                     }
-                    for i in global.indices { global[i] = (1 - a) * global[i] + a * outcome.weights[i] }
+                    var mixed = global
+                    for i in mixed.indices { mixed[i] = (1 - a) * global[i] + a * outcome.weights[i] }
+                    apply(newGlobal: mixed)
                     step += 1
                     onEvent(SimulationEvent(kind: .aggregated, virtualTime: time, version: step))
                     return StepReport(step: step, virtualTime: time, hostSeconds: 0, trainLoss: outcome.seen > 0 ? outcome.lossSum / Double(outcome.seen) : nil, contributors: [h])
@@ -373,11 +445,13 @@ public final class FederationSimulation {
                             lossSum: outcome.lossSum, seen: outcome.seen, delta: zip(outcome.weights, base).map { $0 - $1 }))
                     guard buffer.count >= size else { continue }
                     let scale = eta / Double(buffer.count)
-                    for i in global.indices {
+                    var stepped = global
+                    for i in stepped.indices {
                         var sum = 0.0
                         for entry in buffer { sum += entry.weight * Double(entry.delta[i]) }
-                        global[i] += Float(scale * sum)
+                        stepped[i] += Float(scale * sum)
                     }
+                    apply(newGlobal: stepped)
                     for entry in buffer {
                         lossSum += entry.lossSum
                         seen += entry.seen

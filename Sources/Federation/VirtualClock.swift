@@ -25,6 +25,8 @@ public struct VirtualClock<Event>: Sendable where Event: Sendable {
     }
 
     public var isEmpty: Bool { heap.isEmpty }
+    /// When the earliest pending event happens.
+    public var nextTime: Double? { heap.first?.time }
     public var pending: Int { heap.count }
 
     /// Schedules `event` `delay` seconds from now (delay ≥ 0).

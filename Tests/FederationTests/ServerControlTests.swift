@@ -1,0 +1,108 @@
+import NeuralEngine
+import Seeding
+import Testing
+import TestSupport
+import Training
+
+@testable import Federation
+
+/// What an unlearning method does to a running federation: exclude a hospital, calibrate server steps,
+/// stop at a virtual time, stall, edit the global model, run past the original budget.
+@Suite struct ServerControlTests {
+    static let fedBuff = FederationProtocol.asynchronous(
+        versions: 6, strategy: .fedBuff(bufferSize: 2, serverLearningRate: 1, staleness: .inverseSquareRoot))
+
+    @Test func anExcludedHospitalIsNeverDrawnNorHeard() throws {
+        try withEngineThreadsLocked {
+            let sync = try SimulationTests.simulation(.synchronous(rounds: 3, clientFraction: 1, strategy: .fedAvg))
+            sync.excluded = [2]
+            var rounds: [[Int]] = []
+            sync.onEvent = { if $0.kind == .round { rounds.append($0.participants!) } }
+            while sync.advance() != nil {}
+            #expect(rounds == [[0, 1, 3], [0, 1, 3], [0, 1, 3]])
+
+            // Asynchronous, at 10 samples/s: jobs of 2, 2.5, 3 and 4.5 s. Versions at 2.5 s (hospitals 0,
+            // 1) and 4 s (2, 0); hospital 3 is excluded then, so its update started at 0 s and arriving
+            // at 4.5 s is refused, and it starts nothing more.
+            let async = try SimulationTests.simulation(Self.fedBuff, speeds: .fixed(samplesPerSecond: 10))
+            var events: [SimulationEvent] = []
+            async.onEvent = { events.append($0) }
+            _ = async.advance()
+            _ = async.advance()
+            let excludedAt = events.count
+            async.excluded = [3]
+            while async.advance() != nil {}
+            let after = events[excludedAt...]
+            #expect(!after.contains { $0.hospital == 3 && ($0.kind == .dispatched || $0.kind == .arrived) })
+            #expect(async.virtualTime > 4.5 && events[excludedAt - 1].virtualTime == 4)
+            #expect(after.filter { $0.kind == .refused }.map(\.hospital) == [3])
+            #expect(after.first { $0.kind == .refused }?.virtualTime == 4.5)
+            #expect(async.step == 6)
+        }
+    }
+
+    @Test func stoppingAtATimeChangesNothing() throws {
+        try withEngineThreadsLocked {
+            let whole = try SimulationTests.simulation(Self.fedBuff)
+            let (reports, events) = SimulationTests.runToEnd(whole)
+            let split = try SimulationTests.simulation(Self.fedBuff)
+            var splitEvents: [SimulationEvent] = []
+            split.onEvent = { splitEvents.append($0) }
+            let middle = reports[2].virtualTime + 0.01
+            let first = split.advance(until: middle)
+            // Exactly the versions made by then, and the clock stands at the requested time.
+            #expect(first.map(\.step) == [1, 2, 3] && split.virtualTime == middle)
+            #expect(splitEvents.allSatisfy { $0.virtualTime <= middle })
+            var rest: [StepReport] = []
+            while let report = split.advance() { rest.append(report) }
+            #expect(SimulationTests.results(first + rest) == SimulationTests.results(reports))
+            #expect(splitEvents == events && split.global == whole.global)
+        }
+    }
+
+    @Test func calibrationSeesEveryServerStep() throws {
+        try withEngineThreadsLocked {
+            for protocolKind in [FederationProtocol.synchronous(rounds: 3, clientFraction: 1, strategy: .fedAvg), Self.fedBuff] {
+                // A calibration that removes every step freezes the model; one that keeps it changes
+                // nothing beyond rounding.
+                let frozen = try SimulationTests.simulation(protocolKind)
+                let start = frozen.global
+                var calls = 0
+                frozen.calibrateStep = { step in
+                    calls += 1
+                    for i in step.indices { step[i] = 0 }
+                }
+                while frozen.advance() != nil {}
+                #expect(calls == protocolKind.steps && frozen.global == start)
+
+                let plain = try SimulationTests.simulation(protocolKind)
+                _ = SimulationTests.runToEnd(plain)
+                let identity = try SimulationTests.simulation(protocolKind)
+                identity.calibrateStep = { _ in }
+                _ = SimulationTests.runToEnd(identity)
+                #expect(maxAbsDifference(plain.global, identity.global) < 1e-5)
+            }
+        }
+    }
+
+    @Test func aStallMovesTheSynchronousClockAndTheBudgetCanGrow() throws {
+        try withEngineThreadsLocked {
+            let sync = try SimulationTests.simulation(.synchronous(rounds: 2, clientFraction: 1, strategy: .fedAvg), speeds: .fixed(samplesPerSecond: 10))
+            while sync.advance() != nil {}
+            #expect(sync.isFinished && sync.virtualTime == 9)  // two rounds of 45 samples at 10/s
+            sync.stall(30)
+            sync.updateGlobal { $0[0] += 1 }
+            sync.stepLimit = 3
+            #expect(!sync.isFinished)
+            let third = try #require(sync.advance())
+            #expect(third.step == 3 && third.virtualTime == 9 + 30 + 4.5)
+            // The state survives a checkpoint: limit, exclusions, time.
+            sync.excluded = [1]
+            sync.stepLimit = 4
+            let restored = try SimulationTests.simulation(.synchronous(rounds: 2, clientFraction: 1, strategy: .fedAvg), speeds: .fixed(samplesPerSecond: 10))
+            try restored.restore(sync.checkpoint())
+            #expect(restored.stepLimit == 4 && restored.excluded == [1] && restored.virtualTime == sync.virtualTime)
+            #expect(restored.advance()?.contributors == [0, 2, 3])
+        }
+    }
+}
