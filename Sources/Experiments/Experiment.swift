@@ -8,7 +8,7 @@ import Training
 /// A config checked against its store and plan, ready to run: every problem is found here, before any
 /// training, and reported with the field it concerns.
 public struct Experiment {
-    /// The config with every default filled in (paths as written).
+    /// The config with every default filled in and absolute paths.
     public let config: ExperimentConfig
     public let storePath: String
     public let planPath: String
@@ -24,7 +24,15 @@ public struct Experiment {
 
     /// Checks `config`; relative store and plan paths are taken from `directory` (the config file's folder).
     public static func resolve(_ config: ExperimentConfig, directory: String, cores: Int) throws(ConfigError) -> Experiment {
-        func path(_ value: String) -> String { value.hasPrefix("/") || directory.isEmpty ? value : directory + "/" + value }
+        // Absolute, so the run folder's config.json names its inputs wherever it is read from.
+        func path(_ value: String) -> String {
+            if value.hasPrefix("/") { return value }
+            let relative = directory.isEmpty ? value : directory + "/" + value
+            if relative.hasPrefix("/") { return relative }
+            var buffer = [CChar](repeating: 0, count: 4096)
+            guard getcwd(&buffer, buffer.count) != nil else { return relative }
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + relative
+        }
         let storePath = path(config.store), planPath = path(config.plan)
         let store: DatasetStore
         do { store = try DatasetStore(path: storePath) } catch { throw ConfigError("store", error.description) }
@@ -46,6 +54,8 @@ public struct Experiment {
             throw ConfigError("plan", "hospital \(h) (\(plan.hospitals[h].id)) has no labelled training samples")
         }
         var config = config
+        config.store = storePath
+        config.plan = planPath
         let asynchronous = config.strategy.isAsynchronous
         let protocolKind = try resolveProtocol(&config)
         if let threads = config.threads, threads < 1 { throw ConfigError("threads", "must be at least 1") }
