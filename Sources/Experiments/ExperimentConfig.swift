@@ -156,43 +156,10 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
 extension ExperimentConfig {
     /// Parses YAML (or JSON) text; the first problem is reported with its field.
     public static func parse(_ text: String) throws(ConfigError) -> ExperimentConfig {
-        let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
-            throw ConfigError("", "not YAML or JSON (\(error))")
-        }
-        guard let node, node.mapping != nil else { throw ConfigError("", "the config must be a mapping of fields (store, plan, strategy, …)") }
-        try checkFields(node, schema: schema, path: "")
-        do {
-            return try YAMLDecoder().decode(ExperimentConfig.self, from: textKeys(node))
-        } catch let error as DecodingError {
-            throw ConfigError.from(error)
-        } catch {
-            throw ConfigError("", "\(error)")
-        }
+        try ConfigReader.decode(ExperimentConfig.self, from: text, schema: schema, fields: "store, plan, strategy, …")
     }
 
-    /// The node with every mapping key untagged: JSON's `"3":` is a string key, which the decoder (it
-    /// looks keys up by their resolved tag) would not find under the name 3.
-    static func textKeys(_ node: Node) -> Node {
-        switch node {
-        case .mapping(let mapping):
-            let pairs = mapping.map { key, value in (Node(key.string ?? "\(key)", Tag(.implicit)), textKeys(value)) }
-            return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style))
-        case .sequence(let sequence):
-            return .sequence(Node.Sequence(sequence.map(textKeys), sequence.tag, sequence.style))
-        default:
-            return node
-        }
-    }
-
-    /// The fields each mapping may hold; "*" marks a mapping with free keys (hospital indices).
-    indirect enum Schema {
-        case value
-        case mapping([String: Schema])
-        case free
-    }
-
-    static let schema: Schema = .mapping([
+    static let schema: ConfigSchema = .mapping([
         "store": .value, "plan": .value, "model": .value, "seed": .value, "threads": .value, "rounds": .value, "versions": .value,
         "clientFraction": .value,
         "strategy": .mapping([
@@ -213,27 +180,6 @@ extension ExperimentConfig {
         "history": .mapping(["every": .value]),
     ])
 
-    static func checkFields(_ node: Node, schema: Schema, path: String) throws(ConfigError) {
-        guard case .mapping(let fields) = schema, let mapping = node.mapping else { return }
-        for (key, value) in mapping {
-            guard let name = key.string else { throw ConfigError(path, "a field name must be text") }
-            let field = path.isEmpty ? name : "\(path).\(name)"
-            guard let inner = fields[name] else {
-                throw ConfigError(field, "unknown field (known here: \(fields.keys.sorted().joined(separator: ", ")))")
-            }
-            if case .mapping = inner, value.mapping == nil, !(value.scalar.map { $0.string == "~" || $0.string == "null" } ?? false) {
-                throw ConfigError(field, "must be a mapping of fields (\(inner.fieldNames))")
-            }
-            try checkFields(value, schema: inner, path: field)
-        }
-    }
-}
-
-extension ExperimentConfig.Schema {
-    var fieldNames: String {
-        guard case .mapping(let fields) = self else { return "" }
-        return fields.keys.sorted().joined(separator: ", ")
-    }
 }
 
 extension ConfigError {

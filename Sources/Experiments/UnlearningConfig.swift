@@ -1,0 +1,219 @@
+/// An unlearning experiment on a pre-trained run (`medsilo unlearn CONFIG --from RUN`): which hospital
+/// asks to be forgotten and when, how long training goes on afterwards (the resurfacing phase), the
+/// forgetting criterion, and the methods to compare — each with its own knobs. See docs/unlearning.md.
+public struct UnlearningConfig: Sendable, Equatable, Codable {
+    /// The hospital (plan index) that withdraws.
+    public var target: Int
+    /// When the request arrives: after this many rounds/versions of the pre-trained run (default: its
+    /// end), or at this virtual time.
+    public var request: Request = Request()
+    /// Rounds (synchronous) or versions (asynchronous) of training without the target after the request.
+    public var continuation: Int = 20
+    public var evaluation: Evaluation = Evaluation()
+    public var criterion: Criterion = Criterion()
+    /// Seed of the erasers' shuffling and of the random models behind the default PGA radius.
+    public var seed: UInt64 = 0
+    public var methods: [Method]
+
+    public struct Request: Sendable, Equatable, Codable {
+        public var step: Int?
+        public var time: Double?
+        public init() {}
+    }
+
+    public struct Evaluation: Sendable, Equatable, Codable {
+        public var every: Int = 2
+        public var batch: Int = 256
+        public init() {}
+    }
+
+    /// Forgetting holds when the backdoor success rate is at most retrain's + `backdoorMargin` (or, with
+    /// no backdoor, the target's training accuracy at most retrain's + `forgetMargin`) while test accuracy
+    /// is at least retrain's − `accuracyMargin`.
+    public struct Criterion: Sendable, Equatable, Codable {
+        public var backdoorMargin: Double = 0.05
+        public var forgetMargin: Double = 0.05
+        public var accuracyMargin: Double = 0.03
+        public init() {}
+    }
+
+    /// One method and its knobs; a knob another method takes is refused.
+    public struct Method: Sendable, Equatable, Codable {
+        public static let names = ["retrain", "pga", "afu-ic"]
+        public var name: String
+        /// A label for the method's folder and tables (default: the name, plus the variant).
+        public var label: String?
+        /// retrain: `synchronous` (FedAvg) or `asynchronous` (FedBuff); default: the pre-trained run's kind.
+        public var variant: String?
+        /// pga and afu-ic's PGA eraser: radius of the ball around the reference model (default: one third
+        /// of the mean distance to 10 random models), learning rate, momentum, epochs, early stopping.
+        public var radius: Double?
+        public var radiusScale: Double?
+        public var learningRate: Double?
+        public var momentum: Double?
+        public var epochs: Int?
+        public var distanceThreshold: Double?
+        public var accuracyFloor: Double?
+        /// pga: synchronous post-training rounds without the target.
+        public var postRounds: Int?
+        /// afu-ic: `pga` or `bounded-loss`.
+        public var eraser: String?
+        /// afu-ic: `one` (γ = 1, the default) or `staleness` (γ = γ₀·s(τ)).
+        public var gamma: String?
+        public var gamma0: Double?
+        /// afu-ic: guard the merge with γ ∈ {1, ½, ¼} against a probe set (accuracy drop at most `probeDrop`).
+        public var lineSearch: Bool?
+        public var probeDrop: Double?
+        /// afu-ic: β of the pre-erasure of stored contributions (0: off).
+        public var preErase: Double?
+        /// afu-ic: `one-sided` (default), `two-sided` or `none`.
+        public var calibration: String?
+        /// afu-ic: forget-basis columns per block, stored target updates used, per parameter tensor or whole.
+        public var k: Int?
+        public var storedUpdates: Int?
+        public var perTensor: Bool?
+        public var restoreNorm: Bool?
+        public var clamp: Bool?
+        /// afu-ic: calibrate this many versions after the merge (0: for the rest of training).
+        public var horizon: Int?
+
+        public init(name: String) { self.name = name }
+
+        static let knobs: [String: Set<String>] = [
+            "retrain": ["variant"],
+            "pga": ["radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "postRounds"],
+            "afu-ic": [
+                "eraser", "radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "gamma", "gamma0",
+                "lineSearch", "probeDrop", "preErase", "calibration", "k", "storedUpdates", "perTensor", "restoreNorm", "clamp", "horizon",
+            ],
+        ]
+
+        var given: [String] {
+            let fields: [(String, Bool)] = [
+                ("variant", variant != nil), ("radius", radius != nil), ("radiusScale", radiusScale != nil), ("learningRate", learningRate != nil),
+                ("momentum", momentum != nil), ("epochs", epochs != nil), ("distanceThreshold", distanceThreshold != nil),
+                ("accuracyFloor", accuracyFloor != nil), ("postRounds", postRounds != nil), ("eraser", eraser != nil), ("gamma", gamma != nil),
+                ("gamma0", gamma0 != nil), ("lineSearch", lineSearch != nil), ("probeDrop", probeDrop != nil), ("preErase", preErase != nil),
+                ("calibration", calibration != nil), ("k", k != nil), ("storedUpdates", storedUpdates != nil), ("perTensor", perTensor != nil),
+                ("restoreNorm", restoreNorm != nil), ("clamp", clamp != nil), ("horizon", horizon != nil),
+            ]
+            return fields.filter(\.1).map(\.0)
+        }
+    }
+
+    static let methodSchema: ConfigSchema = .mapping(
+        Dictionary(uniqueKeysWithValues: (["name", "label"] + Method.knobs.values.flatMap { $0 }).map { ($0, ConfigSchema.value) }))
+
+    static let schema: ConfigSchema = .mapping([
+        "target": .value, "continuation": .value, "seed": .value,
+        "request": .mapping(["step": .value, "time": .value]),
+        "evaluation": .mapping(["every": .value, "batch": .value]),
+        "criterion": .mapping(["backdoorMargin": .value, "forgetMargin": .value, "accuracyMargin": .value]),
+        "methods": .list(methodSchema),
+    ])
+
+    public static func parse(_ text: String) throws(ConfigError) -> UnlearningConfig {
+        let config = try ConfigReader.decode(UnlearningConfig.self, from: text, schema: schema, fields: "target, request, methods, …")
+        try config.check()
+        return config
+    }
+
+    /// The checks that need no run: names, knobs, ranges.
+    func check() throws(ConfigError) {
+        guard target >= 0 else { throw ConfigError("target", "must be a hospital index (0 or more)") }
+        if let step = request.step, step < 1 { throw ConfigError("request.step", "must be at least 1 (a request before any training has nothing to erase)") }
+        if request.step != nil, request.time != nil { throw ConfigError("request", "give step or time, not both") }
+        if let time = request.time, !(time > 0 && time.isFinite) { throw ConfigError("request.time", "must be a positive virtual time") }
+        guard continuation >= 0 else { throw ConfigError("continuation", "must not be negative") }
+        guard evaluation.every >= 1 else { throw ConfigError("evaluation.every", "must be at least 1") }
+        guard evaluation.batch >= 1 else { throw ConfigError("evaluation.batch", "must be at least 1") }
+        guard !methods.isEmpty else { throw ConfigError("methods", "name at least one method (\(Method.names.joined(separator: ", ")))") }
+        var labels: Set<String> = []
+        for (i, method) in methods.enumerated() {
+            let field = "methods.\(i)"
+            guard let knobs = Method.knobs[method.name] else {
+                throw ConfigError("\(field).name", "unknown method '\(method.name)' (known: \(Method.names.joined(separator: ", ")))")
+            }
+            for knob in method.given where !knobs.contains(knob) {
+                throw ConfigError("\(field).\(knob)", "not a knob of \(method.name) (it takes: \(knobs.sorted().joined(separator: ", ")))")
+            }
+            func choice(_ value: String?, _ name: String, _ allowed: [String]) throws(ConfigError) {
+                if let value, !allowed.contains(value) { throw ConfigError("\(field).\(name)", "'\(value)' is not one of \(allowed.joined(separator: ", "))") }
+            }
+            try choice(method.variant, "variant", ["synchronous", "asynchronous"])
+            try choice(method.eraser, "eraser", ["pga", "bounded-loss"])
+            try choice(method.gamma, "gamma", ["one", "staleness"])
+            try choice(method.calibration, "calibration", ["one-sided", "two-sided", "none"])
+            for (name, value) in [("radius", method.radius), ("radiusScale", method.radiusScale), ("learningRate", method.learningRate),
+                                  ("distanceThreshold", method.distanceThreshold), ("gamma0", method.gamma0)] {
+                if let value, !(value > 0 && value.isFinite) { throw ConfigError("\(field).\(name)", "must be positive") }
+            }
+            for (name, value) in [("momentum", method.momentum), ("accuracyFloor", method.accuracyFloor), ("probeDrop", method.probeDrop)] {
+                if let value, !(0..<1).contains(value) { throw ConfigError("\(field).\(name)", "must lie in [0, 1)") }
+            }
+            if let beta = method.preErase, !(0...1).contains(beta) { throw ConfigError("\(field).preErase", "β must lie in [0, 1]") }
+            for (name, value) in [("epochs", method.epochs), ("k", method.k)] {
+                if let value, value < 1 { throw ConfigError("\(field).\(name)", "must be at least 1") }
+            }
+            for (name, value) in [("postRounds", method.postRounds), ("storedUpdates", method.storedUpdates), ("horizon", method.horizon)] {
+                if let value, value < 0 { throw ConfigError("\(field).\(name)", "must not be negative") }
+            }
+            let label = method.label ?? method.defaultLabel
+            guard labels.insert(label).inserted else {
+                throw ConfigError("\(field).label", "two methods are labelled '\(label)'; give each a distinct label")
+            }
+        }
+    }
+}
+
+extension UnlearningConfig.Method {
+    var defaultLabel: String {
+        switch name {
+        case "retrain": variant.map { "retrain-\($0 == "synchronous" ? "sync" : "async")" } ?? "retrain"
+        default: name
+        }
+    }
+}
+
+extension UnlearningConfig {
+    enum Keys: String, CodingKey { case target, request, continuation, evaluation, criterion, seed, methods }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        target = try c.decode(Int.self, forKey: .target)
+        request = try c.decodeIfPresent(Request.self, forKey: .request) ?? request
+        continuation = try c.decodeIfPresent(Int.self, forKey: .continuation) ?? continuation
+        evaluation = try c.decodeIfPresent(Evaluation.self, forKey: .evaluation) ?? evaluation
+        criterion = try c.decodeIfPresent(Criterion.self, forKey: .criterion) ?? criterion
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+        methods = try c.decode([Method].self, forKey: .methods)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(target, forKey: .target)
+        try c.encode(request, forKey: .request)
+        try c.encode(continuation, forKey: .continuation)
+        try c.encode(evaluation, forKey: .evaluation)
+        try c.encode(criterion, forKey: .criterion)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(methods, forKey: .methods)
+    }
+}
+
+extension UnlearningConfig.Evaluation {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        every = try c.decodeIfPresent(Int.self, forKey: .every) ?? every
+        batch = try c.decodeIfPresent(Int.self, forKey: .batch) ?? batch
+    }
+}
+
+extension UnlearningConfig.Criterion {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        backdoorMargin = try c.decodeIfPresent(Double.self, forKey: .backdoorMargin) ?? backdoorMargin
+        forgetMargin = try c.decodeIfPresent(Double.self, forKey: .forgetMargin) ?? forgetMargin
+        accuracyMargin = try c.decodeIfPresent(Double.self, forKey: .accuracyMargin) ?? accuracyMargin
+    }
+}
