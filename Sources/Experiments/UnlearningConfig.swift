@@ -102,7 +102,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
     }
 
     static let methodSchema: ConfigSchema = .mapping(
-        Dictionary(uniqueKeysWithValues: (["name", "label"] + Method.knobs.values.flatMap { $0 }).map { ($0, ConfigSchema.value) }))
+        Dictionary((["name", "label"] + Method.knobs.values.flatMap { $0 }).map { ($0, ConfigSchema.value) }) { first, _ in first })
 
     static let schema: ConfigSchema = .mapping([
         "target": .value, "continuation": .value, "seed": .value,

@@ -1,0 +1,44 @@
+import Testing
+
+@testable import Experiments
+
+/// Unlearning configs: defaults, methods with their knobs, and one message naming the field per mistake.
+@Suite struct UnlearningConfigTests {
+    @Test func defaultsAndMethods() throws {
+        let config = try UnlearningConfig.parse(
+            """
+            target: 2
+            methods:
+              - name: retrain
+                variant: synchronous
+              - {name: retrain, variant: asynchronous}
+              - {name: afu-ic, eraser: bounded-loss, k: 2, preErase: 0.5}
+            """)
+        #expect(config.target == 2 && config.continuation == 20 && config.request == UnlearningConfig.Request())
+        #expect(config.methods.map(\.defaultLabel) == ["retrain-sync", "retrain-async", "afu-ic"])
+        #expect(config.methods[2].k == 2 && config.methods[2].preErase == 0.5 && config.methods[2].eraser == "bounded-loss")
+    }
+
+    @Test(arguments: [
+        ("target: 0\nmethods: [{name: forget-it}]", "methods.0.name", "unknown method"),
+        ("target: 0\nmethods: [{name: retrain, eraser: pga}]", "methods.0.eraser", "not a knob of retrain"),
+        ("target: 0\nmethods: [{name: pga, radius: -1}]", "methods.0.radius", "positive"),
+        ("target: 0\nmethods: [{name: afu-ic, calibration: sideways}]", "methods.0.calibration", "not one of"),
+        ("target: 0\nmethods: [{name: afu-ic, preErase: 1.5}]", "methods.0.preErase", "[0, 1]"),
+        ("target: 0\nmethods: [{name: afu-ic}, {name: afu-ic}]", "methods.1.label", "distinct label"),
+        ("target: 0\nmethods: [{name: afu-ic, gama: one}]", "methods.0.gama", "unknown field"),
+        ("target: 0\nmethods: []", "methods", "at least one"),
+        ("target: 0\nrequest: {step: 0}\nmethods: [{name: pga}]", "request.step", "before any training"),
+        ("target: 0\nrequest: {step: 3, time: 5}\nmethods: [{name: pga}]", "request", "not both"),
+        ("methods: [{name: pga}]", "target", "required"),
+        ("target: 0\nmethods: {name: pga}", "methods", "must be a list"),
+    ])
+    func mistakesNameTheField(_ text: String, _ field: String, _ reason: String) {
+        #expect {
+            _ = try UnlearningConfig.parse(text)
+        } throws: { error in
+            guard let error = error as? ConfigError else { return false }
+            return error.field == field && error.reason.contains(reason)
+        }
+    }
+}
