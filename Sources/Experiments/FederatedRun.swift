@@ -187,7 +187,7 @@ public final class FederatedRun {
                 }
                 historyUpdates += 1
                 historyBytes += bytes.count
-                let entry = HistoryEntry(
+                let entry = HistoryStore.Entry(
                     file: name, step: folded.step, hospital: folded.update.hospital, baseVersion: folded.update.baseVersion,
                     staleness: folded.staleness, weight: folded.weight, samples: folded.update.samples, bytes: bytes.count)
                 pendingIndex += Array(Self.json(entry).utf8) + [10]
@@ -239,17 +239,6 @@ public final class FederatedRun {
             history: keepHistory ? .init(updates: historyUpdates, bytes: historyBytes) : nil)
         try write(Array(Self.json(results).utf8) + [10], to: "results.json")
         return (results, false)
-    }
-
-    struct HistoryEntry: Codable {
-        var file: String
-        var step: Int
-        var hospital: Int
-        var baseVersion: Int
-        var staleness: Int
-        var weight: Double
-        var samples: Int
-        var bytes: Int
     }
 
     static func rounded(_ seconds: Double) -> String { String(format: "%.6f", seconds) }

@@ -1,0 +1,115 @@
+import Federation
+import Foundation
+import Imaging
+import NeuralEngine
+
+/// The global model's figures at one moment after an unlearning request.
+public struct TimelinePoint: Sendable, Codable, Equatable {
+    public var virtualTime: Double
+    /// Rounds or versions since the method began.
+    public var step: Int
+    public var testAccuracy: Double
+    /// Accuracy and mean loss on the target's training samples (as it trained on them).
+    public var forgetAccuracy: Double
+    public var forgetLoss: Double
+    /// Share of triggered test images classified as the backdoor's class (nil without a backdoor).
+    public var backdoorSuccess: Double?
+
+    public init(virtualTime: Double, step: Int, testAccuracy: Double, forgetAccuracy: Double, forgetLoss: Double, backdoorSuccess: Double?) {
+        self.virtualTime = virtualTime
+        self.step = step
+        self.testAccuracy = testAccuracy
+        self.forgetAccuracy = forgetAccuracy
+        self.forgetLoss = forgetLoss
+        self.backdoorSuccess = backdoorSuccess
+    }
+}
+
+/// Virtual seconds from the request until forgetting holds: first-hit (the first evaluation where it
+/// holds) and persistent (the start of the final stretch where it holds at every evaluation through the
+/// end of the continuation). Nil when it never holds (or does not hold at the end).
+public struct Latency: Sendable, Codable, Equatable {
+    public var firstHit: Double?
+    public var persistent: Double?
+
+    public init(firstHit: Double?, persistent: Double?) {
+        self.firstHit = firstHit
+        self.persistent = persistent
+    }
+}
+
+public enum UnlearningAccounting {
+    /// Whether `point` meets the criterion against the retrained model's final figures `reference`:
+    /// test accuracy at least the reference's − accuracyMargin, and backdoor success at most the
+    /// reference's + backdoorMargin (without a backdoor: forget-set accuracy at most the reference's +
+    /// forgetMargin).
+    public static func holds(_ point: TimelinePoint, reference: TimelinePoint, criterion: UnlearningConfig.Criterion) -> Bool {
+        guard point.testAccuracy >= reference.testAccuracy - criterion.accuracyMargin else { return false }
+        if let success = point.backdoorSuccess, let target = reference.backdoorSuccess {
+            return success <= target + criterion.backdoorMargin
+        }
+        return point.forgetAccuracy <= reference.forgetAccuracy + criterion.forgetMargin
+    }
+
+    /// First-hit and persistent latency of a timeline (in time order) after `requestTime`.
+    public static func latency(_ timeline: [TimelinePoint], requestTime: Double, holds: (TimelinePoint) -> Bool) -> Latency {
+        let flags = timeline.map(holds)
+        let first = flags.firstIndex(of: true).map { timeline[$0].virtualTime - requestTime }
+        guard flags.last == true else { return Latency(firstHit: first, persistent: nil) }
+        var start = flags.count - 1
+        while start > 0, flags[start - 1] { start -= 1 }
+        return Latency(firstHit: first, persistent: timeline[start].virtualTime - requestTime)
+    }
+}
+
+/// The client updates a run kept (`history.every` > 0): `history/index.jsonl` and one safetensors file
+/// per update.
+public struct HistoryStore {
+    public struct Entry: Sendable, Codable, Equatable {
+        public var file: String
+        public var step: Int
+        public var hospital: Int
+        public var baseVersion: Int
+        public var staleness: Int
+        public var weight: Double
+        public var samples: Int
+        public var bytes: Int
+    }
+
+    public let folder: String
+    public let entries: [Entry]
+
+    /// Nil when the run kept no history.
+    public init?(run folder: String) throws(RunError) {
+        let path = folder + "/history/index.jsonl"
+        guard access(path, F_OK) == 0 else { return nil }
+        let text: String
+        do { text = String(decoding: try FileIO.read(path), as: UTF8.self) } catch { throw RunError(error.description) }
+        var entries: [Entry] = []
+        for (number, line) in text.split(separator: "\n").enumerated() {
+            do { entries.append(try JSONDecoder().decode(Entry.self, from: Data(line.utf8))) } catch {
+                throw RunError("\(path):\(number + 1): not a history entry (\(error))")
+            }
+        }
+        self.folder = folder
+        self.entries = entries
+    }
+
+    /// Bytes of all kept updates.
+    public var bytes: Int { entries.reduce(0) { $0 + $1.bytes } }
+
+    /// The update Δ of `entry`.
+    public func delta(_ entry: Entry) throws(RunError) -> [Float] {
+        let path = folder + "/" + entry.file
+        do {
+            guard case .f32(let values)? = try Safetensors.decodeArrays(try FileIO.read(path)).arrays["delta"] else {
+                throw RunError("\(path): no F32 array 'delta'")
+            }
+            return values
+        } catch let error as RunError {
+            throw error
+        } catch {
+            throw RunError("\(path): \(error)")
+        }
+    }
+}
