@@ -88,3 +88,47 @@ public struct BinaryCrossEntropy: Sendable {
         return LossResult(value: perSample.reduce(0, +) / Float(n), perSample: perSample, gradient: Tensor(shape: logits.shape, values: gradient))
     }
 }
+
+/// FedOSD's unlearning cross-entropy on logits z [N, K] and class labels y [N]: descending it lowers the
+/// probability of the true class, with a loss and a gradient that stay bounded (unlike gradient ascent on
+/// cross-entropy, whose loss grows without limit as p_y → 0).
+///
+/// p = softmax(z) computed stably (from the log-softmax, z − max z before exp). A sample's loss is
+///
+///     lₙ = −log(1 − p_y/2) = log 2 − log(2 − p_y)  ∈ [0, log 2],
+///
+/// 0 when p_y = 0 and log 2 when p_y = 1; the reduced value is the mean over the batch. With
+/// ∂lₙ/∂p_y = 1/(2 − p_y) and the softmax Jacobian ∂p_y/∂z_j = p_y(δ_jy − p_j):
+///
+///     ∂L/∂z_j = p_y (δ_jy − p_j) / ((2 − p_y) · N),
+///
+/// where 2 − p_y ∈ [1, 2], so no sample's gradient exceeds 1/N in any coordinate.
+///
+/// Source: Pan et al., "Federated Unlearning with Gradient Descent and Conflict Mitigation" (FedOSD,
+/// AAAI 2025, arXiv 2412.20200), their unlearning cross-entropy L = −Σ_c 1[c = y] log(1 − p_c/2).
+public struct BoundedForgetLoss: Sendable {
+    public init() {}
+
+    public func callAsFunction(_ logits: Tensor, labels: [Int]) -> LossResult {
+        let (n, k) = (logits.batch, logits.shape[1])
+        precondition(labels.count == n, "\(labels.count) labels for \(n) samples")
+        let logP = SoftmaxCrossEntropy.logSoftmax(logits)
+        var perSample = [Float](repeating: 0, count: n)
+        var gradient = [Float](repeating: 0, count: n * k)
+        let scale = 1 / Float(max(n, 1))
+        for row in 0..<n {
+            let y = labels[row]
+            precondition((0..<k).contains(y), "label \(y) outside 0..<\(k)")
+            let py = expf(logP[row * k + y])
+            // −log(1 − p_y/2) through log1p, accurate when p_y is small.
+            perSample[row] = -log1pf(-py / 2)
+            let factor = py / (2 - py) * scale
+            for j in 0..<k {
+                let pj = expf(logP[row * k + j])
+                gradient[row * k + j] = factor * ((j == y ? 1 : 0) - pj)
+            }
+        }
+        let value = n == 0 ? 0 : perSample.reduce(0, +) * scale
+        return LossResult(value: value, perSample: perSample, gradient: Tensor(shape: logits.shape, values: gradient))
+    }
+}

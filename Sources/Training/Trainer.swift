@@ -18,11 +18,13 @@ public struct TrainingOptions: Sendable {
     public var labelSmoothing: Float
     public var clipNorm: Float?
     public var seed: UInt64
+    /// What each step descends: cross-entropy (the default), or an unlearning objective.
+    public var objective: Objective
 
     public init(
         model: String, epochs: Int = 10, batchSize: Int = 64, learningRate: Float = 0.01, momentum: Float = 0.9, weightDecay: Float = 0,
         optimizer: OptimizerKind = .sgd, schedule: LearningRateSchedule = .constant, labelSmoothing: Float = 0, clipNorm: Float? = nil,
-        seed: UInt64 = 0
+        seed: UInt64 = 0, objective: Objective = .crossEntropy
     ) {
         self.model = model
         self.epochs = epochs
@@ -35,6 +37,7 @@ public struct TrainingOptions: Sendable {
         self.labelSmoothing = labelSmoothing
         self.clipNorm = clipNorm
         self.seed = seed
+        self.objective = objective
     }
 }
 
@@ -107,15 +110,19 @@ public enum Trainer {
         return records
     }
 
-    /// One pass over `indices` in a seeded order (Fisher–Yates from `generator`): forward, cross-entropy,
-    /// backward, `adjustGradients` (e.g. FedProx's proximal term), optional clipping, optimiser step per batch. Returns the summed loss, correct predictions
-    /// and samples seen. Centralised training and each hospital's local training in a federation both run
-    /// this, so they compute the same thing.
+    /// One pass over `indices` in a seeded order (Fisher–Yates from `generator`): forward, the loss of
+    /// `options.objective` (cross-entropy by default), backward, `adjustGradients` (e.g. FedProx's proximal
+    /// term), optional clipping, optimiser step, then `afterStep` (e.g. a projection of the weights) per
+    /// batch. After each step `shouldStop` may end the epoch early. Returns the summed loss (the objective's
+    /// reported value, see `TrainingOptions.Objective`), correct predictions and samples seen (all of
+    /// `indices` unless stopped early). Centralised training and each hospital's local training in a
+    /// federation both run this, so they compute the same thing.
     public static func runEpoch(
         _ model: Sequential, samples: any SampleSource, indices: [Int], options: TrainingOptions, optimizer: inout any Optimizer,
-        generator: inout SeededGenerator, adjustGradients: ((inout Parameters) -> Void)? = nil, progress: (Double) -> Void = { _ in }
+        generator: inout SeededGenerator, adjustGradients: ((inout Parameters) -> Void)? = nil,
+        afterStep: ((inout Parameters) -> Void)? = nil, shouldStop: (() -> Bool)? = nil, progress: (Double) -> Void = { _ in }
     ) -> (lossSum: Double, correct: Int, seen: Int) {
-        let loss = SoftmaxCrossEntropy(labelSmoothing: options.labelSmoothing)
+        let objective = options.objective
         let batches = Batches(source: samples, indices: indices, batchSize: options.batchSize)
         let order = batches.epochOrder(&generator)
         var lossSum = 0.0, correct = 0
@@ -126,17 +133,19 @@ public enum Trainer {
             var context = ForwardContext(training: true, generator: SeededGenerator(seed: generator.next()))
             model.parameters.zeroGradients()
             let logits = model.forward(x, &context)
-            let result = loss(logits, labels: labels)
+            let result = objective.loss(logits, labels: labels, labelSmoothing: options.labelSmoothing)
             model.backward(result.gradient)
             adjustGradients?(&model.parameters)
             if let clip = options.clipNorm { model.parameters.clipGradientNorm(clip) }
             optimizer.step(&model.parameters)
+            afterStep?(&model.parameters)
             lossSum += Double(result.value) * Double(batch.count)
             correct += zip(predictions(logits), labels).filter { $0 == $1 }.count
             start += batch.count
             progress(Double(start) / Double(order.count))
+            if shouldStop?() == true { break }
         }
-        return (lossSum, correct, order.count)
+        return (lossSum, correct, start)
     }
 
     /// The arg-max class of each row of [N, K] logits.

@@ -77,4 +77,24 @@ enum GradientCheck {
         }
         return worst
     }
+
+    /// Worst |numerical − analytic| over the logits of a loss's gradient, by central differences with
+    /// h = 1e-2 on the loss value (summed in Double); NaN counts as infinitely wrong.
+    static func worstLossError(_ loss: (Tensor) -> LossResult, logits: Tensor) -> Float {
+        let analytic = loss(logits).gradient.values
+        var worst: Float = 0
+        var z = logits
+        let h: Float = 1e-2
+        for i in z.values.indices {
+            let saved = z.values[i]
+            z.values[i] = saved + h
+            let plus = Double(loss(z).value)
+            z.values[i] = saved - h
+            let minus = Double(loss(z).value)
+            z.values[i] = saved
+            let error = abs(Float((plus - minus) / Double(2 * h)) - analytic[i])
+            worst = error.isNaN ? .infinity : max(worst, error)
+        }
+        return worst
+    }
 }

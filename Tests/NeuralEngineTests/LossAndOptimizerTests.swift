@@ -26,34 +26,15 @@ import Glibc
         #expect(abs(smooth.value - logf(2)) < 1e-6)
     }
 
-    /// Finite differences of a loss with respect to its logits.
-    func worstLossGradientError(_ loss: (Tensor) -> LossResult, logits: Tensor) -> Float {
-        let analytic = loss(logits).gradient.values
-        var worst: Float = 0
-        var z = logits
-        let h: Float = 1e-2
-        for i in z.values.indices {
-            let saved = z.values[i]
-            z.values[i] = saved + h
-            let plus = Double(loss(z).value)
-            z.values[i] = saved - h
-            let minus = Double(loss(z).value)
-            z.values[i] = saved
-            let error = abs(Float((plus - minus) / Double(2 * h)) - analytic[i])
-            worst = error.isNaN ? .infinity : max(worst, error)
-        }
-        return worst
-    }
-
     @Test func lossGradientsMatchFiniteDifferences() {
         let logits = Tensor(shape: [4, 5], values: GradientCheck.random(20, seed: 21, scale: 3))
         let labels = [0, 3, 4, 3]
         let plain = SoftmaxCrossEntropy()
         let both = SoftmaxCrossEntropy(labelSmoothing: 0.1, classWeights: [1, 2, 0.5, 3, 1])
-        #expect(worstLossGradientError({ plain($0, labels: labels) }, logits: logits) < 1e-3)
-        #expect(worstLossGradientError({ both($0, labels: labels) }, logits: logits) < 1e-3)
+        #expect(GradientCheck.worstLossError({ plain($0, labels: labels) }, logits: logits) < 1e-3)
+        #expect(GradientCheck.worstLossError({ both($0, labels: labels) }, logits: logits) < 1e-3)
         let targets: [Float] = (0..<20).map { $0 % 3 == 0 ? 1 : 0 }
-        #expect(worstLossGradientError({ BinaryCrossEntropy()($0, targets: targets) }, logits: logits) < 1e-3)
+        #expect(GradientCheck.worstLossError({ BinaryCrossEntropy()($0, targets: targets) }, logits: logits) < 1e-3)
     }
 
     @Test func binaryCrossEntropyValues() {
