@@ -78,6 +78,8 @@ let package = Package(
         .target(name: "Training", dependencies: ["NeuralEngine", "Datasets"]),
         /// The federation simulator: hospitals with speeds and links on a virtual clock, aggregation rules.
         .target(name: "Federation", dependencies: ["Seeding", "NeuralEngine", "Training", "Partitioning"]),
+        /// Unlearning maths on flat parameter vectors: Halimi's ball, FedEraser, AFU-IC's forget basis and merge.
+        .target(name: "Unlearning", dependencies: ["NeuralEngine", "Seeding"]),
 
         /// Federated experiments from a config file: checked against store and plan before any training, run
         /// in a run folder with logs, checkpoints and resume.
@@ -134,6 +136,7 @@ let package = Package(
         .testTarget(
             name: "ExperimentsTests",
             dependencies: ["Experiments", "Federation", "Partitioning", "Datasets", "Imaging", "NeuralEngine", "TestSupport"]),
+        .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "NeuralEngine", "Seeding"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Datasets", "SyntheticSuite", "TestSupport"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
     ],
