@@ -85,7 +85,10 @@ let package = Package(
         /// in a run folder with logs, checkpoints and resume.
         .target(
             name: "Experiments",
-            dependencies: ["Federation", "Partitioning", "Datasets", "Training", "NeuralEngine", "Imaging", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "Federation", "Partitioning", "Datasets", "Training", "NeuralEngine", "Imaging", "Unlearning", "Seeding",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
 
         // MARK: Executables.

@@ -13,6 +13,11 @@ public struct Experiment {
     public let storePath: String
     public let planPath: String
     public let store: DatasetStore
+    /// What hospitals train on: the store, or the store with one hospital's samples backdoored.
+    public let samples: any SampleSource
+    public let backdoor: ExperimentConfig.BackdoorConfig?
+    /// The backdoor's trigger, for poisoning and for measuring its success.
+    public let trigger: Backdoor.Trigger?
     public let plan: PartitionPlan
     public let settings: SimulationSettings
     /// Each hospital's labelled training, validation and test samples (store indices).
@@ -71,12 +76,30 @@ public struct Experiment {
         guard checkpointEvery >= 1 else { throw ConfigError("checkpoint.every", "must be at least 1") }
         config.checkpoint.every = checkpointEvery
         guard config.history.every >= 0 else { throw ConfigError("history.every", "must be 0 (off) or more") }
+        var samples: any SampleSource = store
+        var trigger: Backdoor.Trigger?
+        if let backdoor = config.backdoor {
+            guard (0..<plan.hospitals.count).contains(backdoor.hospital) else {
+                throw ConfigError("backdoor.hospital", "hospital \(backdoor.hospital) is not in the plan (0–\(plan.hospitals.count - 1))")
+            }
+            guard backdoor.fraction > 0, backdoor.fraction <= 1 else { throw ConfigError("backdoor.fraction", "must lie in (0, 1]") }
+            guard (0..<store.classes.count).contains(backdoor.targetClass) else {
+                throw ConfigError("backdoor.targetClass", "the store has classes 0–\(store.classes.count - 1)")
+            }
+            if let value = backdoor.value, !value.isFinite { throw ConfigError("backdoor.value", "must be a finite number") }
+            let chosen = Backdoor.Trigger.standard(for: store.itemShape, value: backdoor.value.map { .fixed(Float($0)) } ?? .sampleMaximum)
+            trigger = chosen
+            samples = BackdooredSamples(
+                wrapping: store, candidates: training[backdoor.hospital], fraction: backdoor.fraction, targetClass: backdoor.targetClass,
+                seed: config.seed &+ 0xBAD_D00D, trigger: chosen)
+        }
         let threads = min(config.threads ?? cores, cores)
         let settings = SimulationSettings(
             local: local, protocolKind: protocolKind, proximalMu: Float(config.strategy.mu ?? 0), speeds: speeds, network: network,
             availability: availability, hostThreads: threads)
         return Experiment(
-            config: config, storePath: storePath, planPath: planPath, store: store, plan: plan, settings: settings, training: training,
+            config: config, storePath: storePath, planPath: planPath, store: store, samples: samples, backdoor: config.backdoor, trigger: trigger, plan: plan,
+            settings: settings, training: training,
             validation: plan.hospitals.map { labelled($0.val) }, test: labelled(plan.globalTest), checkpointEvery: checkpointEvery)
     }
 

@@ -26,6 +26,17 @@ public struct ExperimentConfig: Sendable, Equatable, Codable {
     public var evaluation: Evaluation = Evaluation()
     public var checkpoint: Checkpointing = Checkpointing()
     public var history: History = History()
+    /// Poison a share of one hospital's training samples with a trigger relabelled to one class, so that
+    /// its erasure can be verified (docs/unlearning.md).
+    public var backdoor: BackdoorConfig?
+
+    public struct BackdoorConfig: Sendable, Equatable, Codable {
+        public var hospital: Int
+        public var fraction: Double = 0.2
+        public var targetClass: Int = 0
+        /// The patch's value in normalised units (default: each channel's maximum in the sample).
+        public var value: Double?
+    }
 
     public struct Strategy: Sendable, Equatable, Codable {
         public static let names = ["fedavg", "fedprox", "fedavgm", "fedadam", "fedmedian", "trimmed-mean", "fedasync", "fedbuff"]
@@ -178,6 +189,7 @@ extension ExperimentConfig {
         "evaluation": .mapping(["every": .value, "batch": .value]),
         "checkpoint": .mapping(["every": .value]),
         "history": .mapping(["every": .value]),
+        "backdoor": .mapping(["hospital": .value, "fraction": .value, "targetClass": .value, "value": .value]),
     ])
 
 }
@@ -217,6 +229,7 @@ extension ConfigError {
 extension ExperimentConfig {
     enum Keys: String, CodingKey {
         case store, plan, model, seed, threads, rounds, versions, clientFraction, strategy, local, speeds, network, availability, evaluation, checkpoint, history
+        case backdoor
     }
 
     public init(from decoder: any Decoder) throws {
@@ -237,6 +250,7 @@ extension ExperimentConfig {
         evaluation = try c.decodeIfPresent(Evaluation.self, forKey: .evaluation) ?? evaluation
         checkpoint = try c.decodeIfPresent(Checkpointing.self, forKey: .checkpoint) ?? checkpoint
         history = try c.decodeIfPresent(History.self, forKey: .history) ?? history
+        backdoor = try c.decodeIfPresent(BackdoorConfig.self, forKey: .backdoor)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -257,6 +271,7 @@ extension ExperimentConfig {
         try c.encode(evaluation, forKey: .evaluation)
         try c.encode(checkpoint, forKey: .checkpoint)
         try c.encode(history, forKey: .history)
+        try c.encodeIfPresent(backdoor, forKey: .backdoor)
     }
 }
 
@@ -346,6 +361,16 @@ extension ExperimentConfig.Checkpointing {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         every = try c.decodeIfPresent(Int.self, forKey: .every)
+    }
+}
+
+extension ExperimentConfig.BackdoorConfig {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        hospital = try c.decode(Int.self, forKey: .hospital)
+        fraction = try c.decodeIfPresent(Double.self, forKey: .fraction) ?? fraction
+        targetClass = try c.decodeIfPresent(Int.self, forKey: .targetClass) ?? targetClass
+        value = try c.decodeIfPresent(Double.self, forKey: .value)
     }
 }
 

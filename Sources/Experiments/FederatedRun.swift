@@ -27,6 +27,9 @@ public struct Evaluation: Sendable, Codable, Equatable {
     public var test: Figures
     /// One per hospital, in plan order (hospitals without validation samples show 0 samples).
     public var validation: [Figures]
+    /// With a backdoor: the share of triggered test images (true class other than the backdoor's)
+    /// classified as the backdoor's class.
+    public var backdoorSuccess: Double?
 }
 
 /// One line of metrics.jsonl: a round or server version.
@@ -128,7 +131,7 @@ public final class FederatedRun {
             } catch { throw RunError("\(file("results.json")): unreadable (\(error))") }
         }
         let model = experiment.makeModel()
-        let simulation = FederationSimulation(model: model, samples: experiment.store, hospitals: experiment.training, settings: experiment.settings)
+        let simulation = FederationSimulation(model: model, samples: experiment.samples, hospitals: experiment.training, settings: experiment.settings)
         var hostBefore = 0.0
         var lengths = ["events": 0, "metrics": 0, "historyIndex": 0]
         var historyUpdates = 0, historyBytes = 0
@@ -251,7 +254,15 @@ public final class FederatedRun {
                 accuracy: result.metrics.accuracy, balancedAccuracy: result.metrics.balancedAccuracy, macroAUC: result.metrics.macroAUC,
                 loss: result.loss, samples: result.metrics.samples)
         }
-        return Evaluation(test: figures[0], validation: Array(figures.dropFirst()))
+        var success: Double?
+        if let backdoor = experiment.backdoor {
+            let model = experiment.makeModel()
+            model.parameters.values = simulation.global
+            success = Backdoor.successRate(
+                model: model, source: experiment.store, indices: experiment.test, targetClass: backdoor.targetClass,
+                batchSize: experiment.config.evaluation.batch, trigger: experiment.trigger)
+        }
+        return Evaluation(test: figures[0], validation: Array(figures.dropFirst()), backdoorSuccess: success)
     }
 
     func write(_ bytes: [UInt8], to name: String) throws(RunError) {

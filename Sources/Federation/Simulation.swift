@@ -301,9 +301,10 @@ public final class FederationSimulation {
         for i in global.indices { global[i] += delta[i] }
     }
 
-    /// Evaluates the global model on each set of sample indices with the host's threads.
-    public func evaluate(sets: [[Int]], classes: Int, batchSize: Int) -> [(metrics: ClassificationMetrics, loss: Double)] {
-        pool.evaluate(global, sets: sets, samples: samples, classes: classes, batchSize: batchSize)
+    /// Evaluates the global model (or other `weights` of the same model) on each set of sample indices
+    /// with the host's threads.
+    public func evaluate(_ weights: [Float]? = nil, sets: [[Int]], classes: Int, batchSize: Int) -> [(metrics: ClassificationMetrics, loss: Double)] {
+        pool.evaluate(weights ?? global, sets: sets, samples: samples, classes: classes, batchSize: batchSize)
     }
 
     // MARK: Synchronous

@@ -1,0 +1,280 @@
+import Federation
+import NeuralEngine
+import Seeding
+import Training
+import Unlearning
+
+/// The methods: each starts from the federation at the request and returns its result and model.
+extension UnlearningSession {
+    /// Counts work, transfers and barrier waits from a simulation's events, and logs them shifted by
+    /// `offset` into `log`.
+    final class Recorder {
+        var sampleEpochs = 0.0
+        var transfers = 0
+        /// Client-seconds between a synchronous participant's arrival and its round's aggregation.
+        var barrierWait = 0.0
+        var log: [UInt8] = []
+        private var arrivals: [Double] = []
+
+        func attach(_ simulation: FederationSimulation, offset: Double, localEpochs: Int) {
+            let synchronous = simulation.settings.protocolKind.isSynchronous
+            simulation.onEvent = { [unowned self] event in
+                switch event.kind {
+                case .dispatched:
+                    sampleEpochs += Double(event.samples ?? 0) * Double(max(1, localEpochs))
+                    transfers += 2
+                case .arrived, .lost:
+                    if synchronous { arrivals.append(event.virtualTime) }
+                case .aggregated:
+                    if synchronous {
+                        barrierWait += arrivals.reduce(0) { $0 + (event.virtualTime - $1) }
+                        arrivals = []
+                    }
+                default: break
+                }
+                var shifted = event
+                shifted.virtualTime += offset
+                log += Array(FederatedRun.json(shifted).utf8) + [10]
+            }
+        }
+    }
+
+    var hospitalCount: Int { experiment.training.count }
+
+    /// Virtual seconds the target needs to receive a model, work through `sampleEpochs` and answer.
+    func targetSeconds(sampleEpochs: Double, simulation: FederationSimulation) -> Double {
+        let network = experiment.settings.network
+        return network.transfer(modelBytes, upload: false) + sampleEpochs / simulation.speeds[config.target] + network.transfer(modelBytes, upload: true)
+    }
+
+    /// The target's last local model, as Halimi's reference model needs it: one local job from w₀ (what
+    /// it would send now), through the federation's transport.
+    func targetLocalModel(_ simulation: FederationSimulation) -> [Float] {
+        simulation.transport.exchange([TrainingRequest(hospital: config.target, job: 1 << 40, model: GlobalModel(version: requestStep, weights: anchor))])[0].weights
+    }
+
+    /// One third of the mean distance from `reference` to 10 random initialisations (Halimi et al.'s
+    /// radius), times `scale`.
+    func halimiRadius(reference: [Float], scale: Double) -> Double {
+        let model = experiment.makeModel()
+        let randoms = (0..<10).map { (i: Int) -> [Float] in
+            model.initialize(seed: config.seed &+ 0xAD1 &+ UInt64(i))
+            return model.parameters.values
+        }
+        return UnlearningMath.halimiRadius(reference: reference, randomModels: randoms) * scale
+    }
+
+    /// The target's erasure: from w₀ (AFU-IC: Δ = w_erased − w₀ is the erasure alone), or with PGA from
+    /// the reference model when `fromReference` (Halimi et al.'s code starts there).
+    func erase(_ method: UnlearningConfig.Method, pga: Bool, fromReference: Bool = false, simulation: FederationSimulation, notes: inout [String])
+        -> (erasure: LocalEraser.Erasure, sampleEpochs: Double)
+    {
+        let local = experiment.settings.local
+        // Defaults: Halimi's for PGA (lr 0.01, at most 5 epochs); for the bounded loss a gentler lr 0.001
+        // over 3 epochs, which on the built-in derm task erased a backdoor without collapsing the model
+        // (lr 0.01 collapsed it to one class; see docs/unlearning.md).
+        let options = LocalEraser.Options(
+            learningRate: Float(method.learningRate ?? (pga ? 0.01 : 0.001)), momentum: Float(method.momentum ?? 0.9), batchSize: local.batchSize,
+            epochs: method.epochs ?? (pga ? 5 : 3), seed: config.seed &+ 0xE4A5E)
+        let validationIndices = experiment.validation[config.target]
+        let validation = validationIndices.isEmpty ? nil : LocalEraser.Validation(samples: experiment.samples, indices: validationIndices)
+        var extra = 0.0
+        let mode: LocalEraser.Mode
+        var start = anchor
+        if pga {
+            let own = targetLocalModel(simulation)
+            extra = Double(forget.count * max(1, local.epochs))
+            let reference = UnlearningMath.referenceModel(global: anchor, target: own, hospitals: hospitalCount)
+            let radius = method.radius ?? halimiRadius(reference: reference, scale: method.radiusScale ?? 1)
+            var floor = method.accuracyFloor
+            if floor != nil, validation == nil {
+                notes.append("the target has no validation samples: the accuracy floor was not applied")
+                floor = nil
+            }
+            mode = .projectedAscent(reference: reference, radius: radius, distanceThreshold: method.distanceThreshold, accuracyFloor: floor)
+            if fromReference { start = reference }
+            notes.append("PGA radius \(String(format: "%.4g", radius)) around the reference model")
+        } else {
+            mode = .boundedLoss
+        }
+        let erasure = LocalEraser.erase(
+            experiment.makeModel(), samples: experiment.samples, indices: forget, start: start, mode: mode, options: options, validation: validation)
+        if erasure.report.collapsed {
+            notes.append("the erasure collapsed the model: \(Int((erasure.report.dominantClassShare * 100).rounded())) % of the target's validation samples go to one class")
+        }
+        let processed = Double(min(erasure.report.steps * options.batchSize, max(1, erasure.report.epochs) * forget.count))
+        return (erasure, processed + extra)
+    }
+
+    // MARK: retrain
+
+    func retrain(_ method: UnlearningConfig.Method) -> (MethodResult, [Float], [UInt8]) {
+        let pretraining = experiment.settings.protocolKind
+        let synchronous = (method.variant ?? (pretraining.isSynchronous ? "synchronous" : "asynchronous")) == "synchronous"
+        let remaining = hospitalCount - 1
+        // The same amount of local work as the original training up to the request.
+        let jobs: Int
+        switch pretraining {
+        case .synchronous(_, let fraction, _): jobs = requestStep * max(1, Int((fraction * Double(hospitalCount)).rounded()))
+        case .asynchronous(_, .fedBuff(let size, _, _)): jobs = requestStep * size
+        case .asynchronous(_, .fedAsync): jobs = requestStep
+        }
+        let protocolKind: FederationProtocol
+        switch (synchronous, pretraining) {
+        case (true, .synchronous): protocolKind = pretraining
+        case (true, .asynchronous): protocolKind = .synchronous(rounds: max(1, (jobs + remaining - 1) / remaining), clientFraction: 1, strategy: .fedAvg)
+        case (false, .asynchronous): protocolKind = pretraining
+        case (false, .synchronous):
+            let strategy = fallbackAsynchronous
+            let perVersion: Int
+            if case .fedBuff(let size, _, _) = strategy { perVersion = size } else { perVersion = 1 }
+            protocolKind = .asynchronous(versions: max(1, (jobs + perVersion - 1) / perVersion), strategy: strategy)
+        }
+        let budget = protocolKind.steps
+        let simulation = makeSimulation(protocolKind)
+        simulation.stepLimit = budget
+        simulation.excluded = [config.target]
+        let recorder = Recorder()
+        recorder.attach(simulation, offset: requestTime, localEpochs: experiment.settings.local.epochs)
+        while simulation.advance() != nil {}
+        let served = requestTime + simulation.virtualTime
+        let (work, transfers, stall) = (recorder.sampleEpochs, recorder.transfers, recorder.barrierWait)
+        var timeline = [point(simulation.global, simulation: simulation, time: served, step: 0)]
+        runPhase(simulation, steps: config.continuation, offset: requestTime, from: 0, timeline: &timeline)
+        let result = MethodResult(
+            label: "", method: "retrain", servedAt: served, timeline: timeline, final: timeline.last!, latency: nil, stallClientSeconds: stall,
+            clientSampleEpochs: work, communicationBytes: transfers * modelBytes, serverStorageBytes: 0, erasure: nil, gamma: nil, calibratedSteps: nil,
+            meanRemovedFraction: nil,
+            notes: ["\(synchronous ? "synchronous" : "asynchronous") retraining from scratch without hospital \(config.target): \(budget) \(synchronous ? "rounds" : "versions")"])
+        return (result, simulation.global, recorder.log)
+    }
+
+    // MARK: pga
+
+    func pga(_ method: UnlearningConfig.Method) -> (MethodResult, [Float], [UInt8]) {
+        let (simulation, offset) = continuation(.synchronous(rounds: 0, clientFraction: 1, strategy: .fedAvg))
+        simulation.excluded = [config.target]
+        let recorder = Recorder()
+        recorder.attach(simulation, offset: offset, localEpochs: experiment.settings.local.epochs)
+        var notes: [String] = []
+        let (erasure, work) = erase(method, pga: true, fromReference: true, simulation: simulation, notes: &notes)
+        // Everybody waits for the target's erasure.
+        let seconds = targetSeconds(sampleEpochs: work, simulation: simulation)
+        simulation.stall(seconds)
+        simulation.updateGlobal { $0 = erasure.weights }
+        var timeline = [point(erasure.weights, simulation: simulation, time: offset + simulation.virtualTime, step: 0)]
+        runPhase(simulation, steps: method.postRounds ?? 1, offset: offset, from: 0, timeline: &timeline)
+        let served = offset + simulation.virtualTime
+        let stall = Double(hospitalCount - 1) * seconds + recorder.barrierWait
+        let (clientWork, transfers) = (recorder.sampleEpochs + work, recorder.transfers + 2)
+        runPhase(simulation, steps: config.continuation, offset: offset, from: method.postRounds ?? 1, timeline: &timeline)
+        let result = MethodResult(
+            label: "", method: "pga", servedAt: served, timeline: timeline, final: timeline.last!, latency: nil, stallClientSeconds: stall,
+            clientSampleEpochs: clientWork, communicationBytes: transfers * modelBytes, serverStorageBytes: 0, erasure: erasure.report, gamma: nil,
+            calibratedSteps: nil, meanRemovedFraction: nil, notes: notes)
+        return (result, simulation.global, recorder.log)
+    }
+
+    // MARK: afu-ic
+
+    func afuIC(_ method: UnlearningConfig.Method) throws(RunError) -> (MethodResult, [Float], [UInt8]) {
+        let strategy = fallbackAsynchronous
+        let (simulation, offset) = continuation(.asynchronous(versions: 0, strategy: strategy))
+        simulation.excluded = [config.target]
+        // Training goes on while the target erases, however long that takes.
+        simulation.stepLimit = .max
+        let recorder = Recorder()
+        recorder.attach(simulation, offset: offset, localEpochs: experiment.settings.local.epochs)
+        var notes: [String] = []
+        let startStep = simulation.step
+        var storage = 0
+        // Stored updates of the target, oldest first.
+        let stored = history?.entries.filter { $0.hospital == config.target } ?? []
+        let beta = method.preErase ?? 0
+        if beta > 0 {
+            var contributions: [(delta: [Float], weight: Double)] = []
+            for entry in stored { contributions.append((try history!.delta(entry), entry.weight)) }
+            let sum = UnlearningMath.contribution(updates: contributions)
+            simulation.updateGlobal { w in for i in w.indices { w[i] -= Float(beta) * sum[i] } }
+            storage += stored.reduce(0) { $0 + $1.bytes }
+            notes.append("pre-erasure: β = \(beta) × the sum of \(stored.count) stored contributions subtracted at the request")
+        }
+        // The target erases on its own clock; everybody else goes on.
+        let (erasure, work) = erase(method, pga: method.eraser == "pga", simulation: simulation, notes: &notes)
+        let arrival = simulation.virtualTime + targetSeconds(sampleEpochs: work, simulation: simulation)
+        var timeline: [TimelinePoint] = []
+        var made = 0
+        for report in simulation.advance(until: arrival) {
+            made += 1
+            if made % config.evaluation.every == 0 {
+                timeline.append(point(simulation.global, simulation: simulation, time: offset + report.virtualTime, step: made))
+            }
+        }
+        // The merge: w ← w_now + γ·Δ, guarded by the probe set.
+        let delta = zip(erasure.weights, anchor).map { $0 - $1 }
+        let tau = simulation.step - startStep
+        var gamma = 1.0
+        if method.gamma == "staleness" {
+            let staleness: Staleness
+            switch strategy {
+            case .fedBuff(_, _, let s), .fedAsync(_, let s): staleness = s
+            }
+            gamma = (method.gamma0 ?? 1) * staleness.weight(tau)
+        }
+        var merged: (weights: [Float], gamma: Double?)
+        if method.lineSearch ?? true {
+            let floor = probeAccuracy(simulation.global, simulation: simulation) - (method.probeDrop ?? 0.05)
+            merged = UnlearningMath.lineSearchMerge(current: simulation.global, delta: delta, gammas: [gamma, gamma / 2, gamma / 4]) {
+                probeAccuracy($0, simulation: simulation) >= floor
+            }
+            if merged.gamma == nil { notes.append("the probe guard refused γ = \(gamma), \(gamma / 2) and \(gamma / 4): the erasure was not merged") }
+        } else {
+            merged = (zip(simulation.global, delta).map { w, d in Float(Double(w) + gamma * Double(d)) }, gamma)
+        }
+        simulation.updateGlobal { $0 = merged.weights }
+        let unlearned = merged.weights
+        let served = offset + simulation.virtualTime
+        timeline.append(point(unlearned, simulation: simulation, time: served, step: made))
+        // The target's own check of its erasure, before calibration freezes what the merge achieved.
+        let before = simulation.evaluate(anchor, sets: [forget], classes: experiment.store.classes.count, batchSize: config.evaluation.batch)[0].metrics.accuracy
+        let after = simulation.evaluate(erasure.weights, sets: [forget], classes: experiment.store.classes.count, batchSize: config.evaluation.batch)[0].metrics.accuracy
+        if after > before - 0.05 {
+            notes.append("erasure incomplete by the target's own report: accuracy on its data \(String(format: "%.3f", before)) before, \(String(format: "%.3f", after)) after")
+        }
+        // Invariance calibration from here on.
+        var calibrated = 0
+        var removed = 0.0
+        if method.calibration != "none", merged.gamma != nil {
+            let m = method.storedUpdates ?? 0
+            var updates: [[Float]] = []
+            for entry in stored.suffix(m).reversed() { updates.append(try history!.delta(entry)) }
+            storage += stored.suffix(m).reduce(0) { $0 + $1.bytes } + 4 * anchor.count * (1 + updates.count)
+            let blocks = (method.perTensor ?? true) ? UnlearningMath.blocks(of: experiment.makeModel().parameters.layout) : [0..<anchor.count]
+            let basis = ForgetBasis(erasure: delta, storedUpdates: updates, blocks: blocks, maxColumnsPerBlock: method.k ?? 1)
+            let twoSided = method.calibration == "two-sided"
+            let restore = method.restoreNorm ?? false
+            let clamp = method.clamp ?? false
+            let horizon = method.horizon ?? 0
+            simulation.calibrateStep = { [unowned simulation] step in
+                guard horizon == 0 || calibrated < horizon else { return }
+                let report = basis.calibrate(&step, twoSided: twoSided, restoreNorm: restore)
+                if clamp {
+                    var next = zip(simulation.global, step).map { $0 + $1 }
+                    basis.clampDrift(&next, anchor: unlearned, epsilon: 0)
+                    step = zip(next, simulation.global).map { $0 - $1 }
+                }
+                calibrated += 1
+                removed += report.removedFraction
+            }
+            notes.append("forget basis: \(basis.columnCount) columns over \(blocks.count) blocks")
+        }
+        let (clientWork, transfers) = (recorder.sampleEpochs + work, recorder.transfers + 2)
+        runPhase(simulation, steps: config.continuation, offset: offset, from: made, timeline: &timeline)
+        let result = MethodResult(
+            label: "", method: "afu-ic", servedAt: served, timeline: timeline, final: timeline.last!, latency: nil, stallClientSeconds: 0,
+            clientSampleEpochs: clientWork, communicationBytes: transfers * modelBytes, serverStorageBytes: storage, erasure: erasure.report,
+            gamma: merged.gamma, calibratedSteps: method.calibration == "none" ? nil : calibrated,
+            meanRemovedFraction: calibrated > 0 ? removed / Double(calibrated) : nil, notes: notes)
+        return (result, simulation.global, recorder.log)
+    }
+}

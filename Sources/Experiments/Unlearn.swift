@@ -1,0 +1,267 @@
+import Federation
+import Foundation
+import Imaging
+import NeuralEngine
+import Seeding
+import Training
+import Unlearning
+
+/// What one method did, on the federation's virtual clock.
+public struct MethodResult: Sendable, Codable, Equatable {
+    public var label: String
+    public var method: String
+    /// Virtual time when the method's model was served: the merge (afu-ic), the end of the post-training
+    /// rounds (pga), the end of retraining (retrain).
+    public var servedAt: Double
+    /// Evaluations from the request through the continuation phase.
+    public var timeline: [TimelinePoint]
+    public var final: TimelinePoint
+    public var latency: Latency?
+    /// Client-seconds the retained hospitals spent waiting because of the erasure.
+    public var stallClientSeconds: Double
+    /// Samples × epochs of local work (training and erasure) from the request until the model was served.
+    public var clientSampleEpochs: Double
+    /// Model transfers × model bytes from the request until the model was served.
+    public var communicationBytes: Int
+    /// What the method needed the server to keep (stored updates, models).
+    public var serverStorageBytes: Int
+    public var erasure: LocalEraser.Report?
+    /// afu-ic: the γ the merge used (nil when the probe guard refused every γ), the calibrated steps and
+    /// the mean share of a step's norm calibration removed.
+    public var gamma: Double?
+    public var calibratedSteps: Int?
+    public var meanRemovedFraction: Double?
+    public var notes: [String]
+}
+
+/// results.json of an unlearning experiment.
+public struct UnlearningResults: Sendable, Codable, Equatable {
+    public var format = "medsilo-unlearn"
+    public var version = 1
+    public var run: String
+    public var target: Int
+    public var requestTime: Double
+    public var requestStep: Int
+    public var backdoor: Bool
+    /// The pre-trained model at the request.
+    public var original: TimelinePoint
+    public var methods: [MethodResult]
+    public var criterion: UnlearningConfig.Criterion
+}
+
+/// An unlearning experiment on a pre-trained run: rebuilds the federation at the request from the run
+/// (its final checkpoint, or a deterministic replay to an earlier step or time) and runs every method
+/// from that same state.
+public final class UnlearningSession {
+    public let experiment: Experiment
+    public let config: UnlearningConfig
+    public let runFolder: String
+    let history: HistoryStore?
+    let forget: [Int]
+    let probe: [Int]
+    /// The state at the request.
+    private(set) var requestCheckpoint: [UInt8] = []
+    public private(set) var requestTime = 0.0
+    public private(set) var requestStep = 0
+    var anchor: [Float] = []
+
+    /// Opens the run and checks the config against it; every problem is reported before anything runs.
+    public init(run folder: String, config: UnlearningConfig, cores: Int) throws(ConfigError) {
+        let text: String
+        do { text = String(decoding: try FileIO.read(folder + "/config.json"), as: UTF8.self) } catch {
+            throw ConfigError("", "\(folder) is not a run of medsilo federate (\(error.description))")
+        }
+        guard access(folder + "/checkpoint.safetensors", F_OK) == 0 else {
+            throw ConfigError("", "\(folder) has no checkpoint: the run made no step yet")
+        }
+        let pretraining = try ExperimentConfig.parse(text)
+        experiment = try Experiment.resolve(pretraining, directory: "", cores: cores)
+        self.config = config
+        runFolder = folder
+        do { history = try HistoryStore(run: folder) } catch { throw ConfigError("", error.description) }
+        let hospitals = experiment.training.count
+        guard config.target < hospitals else { throw ConfigError("target", "hospital \(config.target) is not in the run (0–\(hospitals - 1))") }
+        guard hospitals >= 2 else { throw ConfigError("target", "the run has one hospital; erasing it leaves nobody to train") }
+        forget = experiment.training[config.target]
+        var generator = SeededGenerator(seed: config.seed &+ 0x9806E)
+        probe = experiment.test.filter { _ in generator.nextUnit() < 0.2 }
+        for (i, method) in config.methods.enumerated() {
+            if (method.preErase ?? 0) > 0 || (method.storedUpdates ?? 0) > 0 {
+                guard let history, history.entries.contains(where: { $0.hospital == config.target }) else {
+                    throw ConfigError(
+                        "methods.\(i).\((method.preErase ?? 0) > 0 ? "preErase" : "storedUpdates")",
+                        "needs the target's stored updates, and the run kept none: run medsilo federate with history: {every: 1}")
+                }
+            }
+            if method.name == "afu-ic", experiment.settings.protocolKind.isSynchronous, method.gamma == "staleness" {
+                throw ConfigError("methods.\(i).gamma", "staleness-weighted merges need an asynchronous run (FedBuff or FedAsync)")
+            }
+        }
+    }
+
+    func makeSimulation(_ protocolKind: FederationProtocol? = nil) -> FederationSimulation {
+        var settings = experiment.settings
+        if let protocolKind { settings.protocolKind = protocolKind }
+        return FederationSimulation(model: experiment.makeModel(), samples: experiment.samples, hospitals: experiment.training, settings: settings)
+    }
+
+    /// Puts the pre-trained federation in its state at the request.
+    public func prepare() throws(RunError) {
+        let simulation = makeSimulation()
+        let bytes: [UInt8]
+        do { bytes = try FileIO.read(runFolder + "/checkpoint.safetensors") } catch { throw RunError(error.description) }
+        do { try simulation.restore(bytes) } catch { throw RunError("\(runFolder)/checkpoint.safetensors: \(error.description)") }
+        if let step = config.request.step {
+            guard step <= simulation.step else { throw RunError("request.step \(step): the run made only \(simulation.step) steps") }
+            if step < simulation.step {
+                let replay = makeSimulation()
+                replay.stepLimit = step
+                while replay.advance() != nil {}
+                return settle(replay)
+            }
+        } else if let time = config.request.time {
+            guard time <= simulation.virtualTime else {
+                throw RunError("request.time \(time): the run ended at \(formatted(simulation.virtualTime)) virtual s")
+            }
+            let replay = makeSimulation()
+            _ = replay.advance(until: time)
+            return settle(replay)
+        }
+        settle(simulation)
+    }
+
+    private func settle(_ simulation: FederationSimulation) {
+        requestCheckpoint = simulation.checkpoint()
+        requestTime = simulation.virtualTime
+        requestStep = simulation.step
+        anchor = simulation.global
+    }
+
+    /// A simulation in the request's state (the pre-training's protocol), or a fresh one of another
+    /// protocol starting from the request's model; `offset` is the virtual time its clock 0 stands for.
+    func continuation(_ protocolKind: FederationProtocol) -> (simulation: FederationSimulation, offset: Double) {
+        if protocolKind.isSynchronous == experiment.settings.protocolKind.isSynchronous {
+            let simulation = makeSimulation()
+            try! simulation.restore(requestCheckpoint)
+            return (simulation, 0)
+        }
+        let simulation = makeSimulation(protocolKind)
+        simulation.updateGlobal { $0 = anchor }
+        return (simulation, requestTime)
+    }
+
+    /// FedBuff as the asynchronous protocol of methods on a synchronous run: buffers of half the
+    /// remaining hospitals, η 1, 1/√(1 + τ).
+    var fallbackAsynchronous: AsyncStrategy {
+        if case .asynchronous(_, let strategy) = experiment.settings.protocolKind { return strategy }
+        return .fedBuff(bufferSize: max(1, (experiment.training.count - 1 + 1) / 2), serverLearningRate: 1, staleness: .inverseSquareRoot)
+    }
+
+    // MARK: Evaluation
+
+    /// The figures of `weights`.
+    func point(_ weights: [Float], simulation: FederationSimulation, time: Double, step: Int) -> TimelinePoint {
+        let results = simulation.evaluate(weights, sets: [experiment.test, forget], classes: experiment.store.classes.count, batchSize: config.evaluation.batch)
+        var backdoor: Double?
+        if let settings = experiment.backdoor {
+            let model = experiment.makeModel()
+            model.parameters.values = weights
+            backdoor = Backdoor.successRate(
+                model: model, source: experiment.store, indices: experiment.test, targetClass: settings.targetClass, batchSize: config.evaluation.batch,
+                trigger: experiment.trigger)
+        }
+        return TimelinePoint(
+            virtualTime: time, step: step, testAccuracy: results[0].metrics.accuracy, forgetAccuracy: results[1].metrics.accuracy,
+            forgetLoss: results[1].loss, backdoorSuccess: backdoor)
+    }
+
+    func probeAccuracy(_ weights: [Float], simulation: FederationSimulation) -> Double {
+        simulation.evaluate(weights, sets: [probe], classes: experiment.store.classes.count, batchSize: config.evaluation.batch)[0].metrics.accuracy
+    }
+
+    /// Runs `simulation` for `steps` more steps, evaluating every `config.evaluation.every` steps and at
+    /// the end, times shifted by `offset`.
+    func runPhase(_ simulation: FederationSimulation, steps: Int, offset: Double, from first: Int, timeline: inout [TimelinePoint]) {
+        simulation.stepLimit = simulation.step + steps
+        var made = 0
+        while let report = simulation.advance() {
+            made += 1
+            if made % config.evaluation.every == 0 || simulation.isFinished {
+                timeline.append(point(simulation.global, simulation: simulation, time: offset + report.virtualTime, step: first + made))
+            }
+        }
+    }
+
+    var modelBytes: Int { anchor.count * 4 }
+
+    // MARK: Methods
+
+    /// Runs every method and writes `DIR/<label>/` (model, results, events) and `DIR/results.json`.
+    public func run(out folder: String, progress: (String) -> Void = { _ in }) throws(RunError) -> UnlearningResults {
+        if access(folder, F_OK) == 0, !((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).isEmpty {
+            throw RunError("\(folder) exists and is not empty; results are never overwritten (choose another --out)")
+        }
+        try make(folder)
+        progress("rebuilding the federation at the request")
+        try prepare()
+        let reference = makeSimulation()
+        let original = point(anchor, simulation: reference, time: requestTime, step: 0)
+        var results: [MethodResult] = []
+        for method in config.methods {
+            let label = method.label ?? method.defaultLabel
+            progress("\(label): running")
+            var (result, weights, log): (MethodResult, [Float], [UInt8])
+            switch method.name {
+            case "retrain": (result, weights, log) = retrain(method)
+            case "pga": (result, weights, log) = pga(method)
+            default: (result, weights, log) = try afuIC(method)
+            }
+            result.label = label
+            try make(folder + "/" + label)
+            try write(log, to: folder + "/" + label + "/events.jsonl")
+            try save(weights, label: label, folder: folder)
+            results.append(result)
+            progress("\(label): served at +\(formatted(result.servedAt - requestTime)) s, test \(formatted(result.final.testAccuracy)), forget \(formatted(result.final.forgetAccuracy))\(result.final.backdoorSuccess.map { ", backdoor \(formatted($0))" } ?? "")")
+        }
+        // Latency against the first retrain's final figures.
+        if let retrain = results.first(where: { $0.method == "retrain" }) {
+            for i in results.indices {
+                if results[i].method == "retrain" {
+                    let served = results[i].servedAt - requestTime
+                    results[i].latency = Latency(firstHit: served, persistent: served)
+                } else {
+                    results[i].latency = UnlearningAccounting.latency(results[i].timeline, requestTime: requestTime) {
+                        UnlearningAccounting.holds($0, reference: retrain.final, criterion: config.criterion)
+                    }
+                }
+            }
+        } else {
+            for i in results.indices { results[i].notes.append("no retrain among the methods: latency needs retrain's figures as the criterion's reference") }
+        }
+        let summary = UnlearningResults(
+            run: runFolder, target: config.target, requestTime: requestTime, requestStep: requestStep, backdoor: experiment.backdoor != nil,
+            original: original, methods: results, criterion: config.criterion)
+        for result in results {
+            try write(Array(FederatedRun.json(result).utf8) + [10], to: folder + "/" + result.label + "/results.json")
+        }
+        try write(Array(FederatedRun.json(summary).utf8) + [10], to: folder + "/results.json")
+        return summary
+    }
+
+    func make(_ path: String) throws(RunError) {
+        do { try FileIO.createDirectory(path) } catch { throw RunError(error.description) }
+    }
+
+    func write(_ bytes: [UInt8], to path: String) throws(RunError) {
+        do { try FileIO.writeAtomically(bytes, to: path) } catch { throw RunError(error.description) }
+    }
+
+    /// Writes a method's model.
+    func save(_ weights: [Float], label: String, folder: String) throws(RunError) {
+        let model = experiment.makeModel()
+        model.parameters.values = weights
+        try write(Safetensors.encode(model), to: folder + "/" + label + "/model.safetensors")
+    }
+
+    func formatted(_ value: Double) -> String { String(format: "%.3f", value) }
+}
