@@ -141,7 +141,7 @@ let package = Package(
             dependencies: ["Experiments", "Federation", "Partitioning", "Datasets", "Imaging", "NeuralEngine", "TestSupport"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "NeuralEngine", "Seeding"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Datasets", "SyntheticSuite", "TestSupport"]),
-        .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "TestSupport", "medsilo"]),
+        .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "Seeding", "TestSupport", "medsilo"]),
     ],
     cxxLanguageStandard: .cxx17
 )

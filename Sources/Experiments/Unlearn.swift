@@ -201,9 +201,9 @@ public final class UnlearningSession {
         if access(folder, F_OK) == 0, !((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).isEmpty {
             throw RunError("\(folder) exists and is not empty; results are never overwritten (choose another --out)")
         }
-        try make(folder)
         progress("rebuilding the federation at the request")
         try prepare()
+        try make(folder)
         let reference = makeSimulation()
         let original = point(anchor, simulation: reference, time: requestTime, step: 0)
         var results: [MethodResult] = []

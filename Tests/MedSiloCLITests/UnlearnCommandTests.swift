@@ -1,0 +1,117 @@
+import Foundation
+import Imaging
+import Seeding
+import Testing
+import TestSupport
+
+/// `medsilo unlearn` end to end on a small federation whose target hospital carries a backdoor: every
+/// method lowers the backdoor's success from the original model's, AFU-IC keeps everybody working while
+/// the synchronous methods stall, and bad requests fail before anything runs.
+@Suite struct UnlearnCommandTests {
+    /// 150 noisy 8×8 gray images of 3 classes (slightly brighter for higher classes, so the task is not
+    /// trivial and a trigger stands out), 50 patients, ingested at 28 × 28, and an IID plan over 3
+    /// hospitals.
+    static func storeAndPlan(_ directory: TemporaryDirectory) throws {
+        let root = directory.file("src")
+        try FileManager.default.createDirectory(atPath: root + "/img", withIntermediateDirectories: true)
+        var manifest = "path,label,patient\n"
+        var generator = SeededGenerator(seed: 4)
+        for i in 0..<150 {
+            let label = i % 3
+            let pixels = (0..<64).map { _ in UInt8(min(255, 60 + label * 15 + Int(generator.next() % 120))) }
+            try writeFile(try PNGWriter.encode(pixels, width: 8, height: 8, channels: 1), to: root + "/img/\(i).png")
+            manifest += "img/\(i).png,c\(label),P\(i / 3)\n"
+        }
+        try writeFile(Array(manifest.utf8), to: root + "/labels.csv")
+        let ingest = try run(CLITests.binary, ["ingest", root, "--out", directory.file("store"), "--size", "28"])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let partition = try run(
+            CLITests.binary,
+            ["partition", directory.file("store"), "--hospitals", "3", "--scheme", "iid", "--min-size", "5", "--out", directory.file("plan.json")])
+        #expect(partition.status == 0, "\(partition.stderr)")
+    }
+
+    static let federate = """
+        store: store
+        plan: plan.json
+        versions: 30
+        strategy: {name: fedbuff, bufferSize: 2}
+        local: {epochs: 2, batch: 16, optimizer: adam, lr: 0.002}
+        speeds: {kind: stragglers, samplesPerSecond: 50, hospitals: [2], slowdown: 2}
+        backdoor: {hospital: 0, fraction: 0.5, targetClass: 0, value: 10}
+        history: {every: 1}
+        evaluation: {every: 30}
+
+        """
+
+    @Test func everyMethodLowersTheBackdoorAndOnlyAFUICNeverStalls() throws {
+        let directory = TemporaryDirectory()
+        try Self.storeAndPlan(directory)
+        try writeFile(Array(Self.federate.utf8), to: directory.file("federate.yaml"))
+        let pretraining = try run(CLITests.binary, ["federate", directory.file("federate.yaml"), "--out", directory.file("run")])
+        #expect(pretraining.status == 0, "\(pretraining.stderr)")
+        try writeFile(
+            Array(
+                """
+                target: 0
+                continuation: 6
+                evaluation: {every: 3}
+                methods:
+                  - {name: retrain}
+                  - {name: retrain, variant: synchronous}
+                  - {name: pga, radiusScale: 0.3, postRounds: 2}
+                  - {name: afu-ic, preErase: 0.2, storedUpdates: 2, learningRate: 0.005, lineSearch: false}
+                """.utf8), to: directory.file("unlearn.yaml"))
+        let result = try run(
+            CLITests.binary, ["unlearn", directory.file("unlearn.yaml"), "--from", directory.file("run"), "--out", directory.file("out"), "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let original = try #require(summary["original"] as? [String: Any])
+        let originalBackdoor = try #require(original["backdoorSuccess"] as? Double)
+        // The pre-trained model learned the backdoor; otherwise there would be nothing to verify.
+        try #require(originalBackdoor >= 0.5, "original backdoor success \(originalBackdoor)")
+        let methods = try #require(summary["methods"] as? [[String: Any]])
+        #expect(methods.compactMap { $0["label"] as? String } == ["retrain", "retrain-sync", "pga", "afu-ic"])
+        for method in methods {
+            let label = method["label"] as? String ?? "?"
+            let final = try #require(method["final"] as? [String: Any])
+            let backdoor = try #require(final["backdoorSuccess"] as? Double)
+            #expect(backdoor < originalBackdoor, "\(label): backdoor \(backdoor) against the original's \(originalBackdoor)")
+            for file in ["model.safetensors", "results.json", "events.jsonl"] {
+                #expect(FileManager.default.fileExists(atPath: directory.file("out/\(label)/\(file)")), "\(label)/\(file)")
+            }
+        }
+        let stall = Dictionary(uniqueKeysWithValues: methods.map { ($0["label"] as! String, $0["stallClientSeconds"] as! Double) })
+        #expect(stall["afu-ic"] == 0 && stall["retrain"] == 0)
+        #expect(stall["pga"]! > 0 && stall["retrain-sync"]! > 0)
+        // AFU-IC merged the erasure and calibrated every later version; the target was never heard again.
+        let afu = try #require(methods.last)
+        #expect(afu["gamma"] as? Double != nil && (afu["calibratedSteps"] as? Int ?? 0) >= 6)
+        let events = try String(contentsOfFile: directory.file("out/afu-ic/events.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(!events.contains { $0.contains("\"kind\":\"arrived\"") && $0.contains("\"hospital\":0,") })
+        // Results are never overwritten.
+        let again = try run(CLITests.binary, ["unlearn", directory.file("unlearn.yaml"), "--from", directory.file("run"), "--out", directory.file("out")])
+        #expect(again.status == 1 && again.stderr.contains("never overwritten"))
+    }
+
+    @Test func badRequestsFailBeforeAnythingRuns() throws {
+        let directory = TemporaryDirectory()
+        try Self.storeAndPlan(directory)
+        try writeFile(Array(Self.federate.replacingOccurrences(of: "history: {every: 1}\n", with: "").replacingOccurrences(of: "versions: 30", with: "versions: 2").utf8), to: directory.file("federate.yaml"))
+        #expect(try run(CLITests.binary, ["federate", directory.file("federate.yaml"), "--out", directory.file("run")]).status == 0)
+        let cases: [(String, String)] = [
+            ("target: 7\nmethods: [{name: pga}]", "target: hospital 7 is not in the run"),
+            ("target: 0\nmethods: [{name: afu-ic, preErase: 0.5}]", "history: {every: 1}"),
+            ("target: 0\nrequest: {step: 5}\nmethods: [{name: retrain}]", "the run made only 2 steps"),
+            ("target: 0\nmethods: [{name: fedforget}]", "methods.0.name: unknown method"),
+        ]
+        for (text, message) in cases {
+            try writeFile(Array(text.utf8), to: directory.file("bad.yaml"))
+            let result = try run(CLITests.binary, ["unlearn", directory.file("bad.yaml"), "--from", directory.file("run"), "--out", directory.file("never")])
+            #expect(result.status == 1 && result.stderr.contains(message), "\(text): \(result.stderr)")
+        }
+        try writeFile(Array("target: 0\nmethods: [{name: retrain}]".utf8), to: directory.file("good.yaml"))
+        let missing = try run(CLITests.binary, ["unlearn", directory.file("good.yaml"), "--from", directory.file("nowhere"), "--out", directory.file("never")])
+        #expect(missing.status == 1 && missing.stderr.contains("not a run of medsilo federate"))
+    }
+}
