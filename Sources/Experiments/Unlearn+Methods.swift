@@ -278,3 +278,82 @@ extension UnlearningSession {
         return (result, simulation.global, recorder.log)
     }
 }
+
+// MARK: federaser
+
+extension UnlearningSession {
+    /// FedEraser (Liu et al. 2021): the model is rebuilt from the initial one over the stored steps (the
+    /// run's `history.every` is Δt). At each stored step the remaining hospitals that were folded in then
+    /// train E_cal = r·E_local epochs from the rebuilt model; each fresh update gives the direction, the
+    /// stored one the magnitude (per parameter tensor), and their sample-weighted mean moves the rebuilt
+    /// model. Every reconstruction round is synchronous. Fractional epochs are one pass over a seeded
+    /// share of each hospital's samples.
+    func fedEraser(_ method: UnlearningConfig.Method) throws(RunError) -> (MethodResult, [Float], [UInt8]) {
+        let (simulation, offset) = continuation(.synchronous(rounds: 0, clientFraction: 1, strategy: .fedAvg))
+        simulation.excluded = [config.target]
+        let recorder = Recorder()
+        recorder.attach(simulation, offset: offset, localEpochs: experiment.settings.local.epochs)
+        let ratio = method.calibrationRatio ?? 0.5
+        let local = experiment.settings.local
+        let calibrationEpochs = ratio * Double(max(1, local.epochs))
+        let passes = max(1, Int(calibrationEpochs.rounded(.up)))
+        let share = calibrationEpochs / Double(passes)
+        var options = local
+        options.epochs = passes
+        let stored = (history?.entries ?? []).filter { $0.hospital != config.target && $0.step <= requestStep }
+        let steps = Array(Set(stored.map(\.step))).sorted()
+        let blocks = UnlearningMath.blocks(of: experiment.makeModel().parameters.layout)
+        let model = experiment.makeModel()
+        model.initialize(seed: local.seed)
+        var rebuilt = model.parameters.values
+        let pool = HostPool(model: model, threads: experiment.settings.hostThreads)
+        let network = experiment.settings.network
+        var elapsed = 0.0, waits = 0.0, work = 0.0, transfers = 0
+        var log: [UInt8] = []
+        for (round, step) in steps.enumerated() {
+            let entries = stored.filter { $0.step == step }
+            // Each participant's seeded share of its samples for this round.
+            var generator = SeededGenerator(seed: config.seed &+ 0xFEDE &+ UInt64(step))
+            let subsets = experiment.training.map { indices -> [Int] in
+                let count = max(1, Int((share * Double(indices.count)).rounded()))
+                var order = indices
+                for i in 0..<min(count, order.count) { order.swapAt(i, i + Int(generator.next() % UInt64(order.count - i))) }
+                return Array(order.prefix(count))
+            }
+            let transport = InProcessTransport(pool: pool, samples: experiment.samples, hospitals: subsets, options: options, proximalMu: 0)
+            let answers = transport.exchange(
+                entries.map { TrainingRequest(hospital: $0.hospital, job: (1 << 41) + round, model: GlobalModel(version: round, weights: rebuilt)) })
+            var calibrated: [[Float]] = []
+            for (entry, answer) in zip(entries, answers) {
+                let fresh = zip(answer.weights, rebuilt).map { $0 - $1 }
+                calibrated.append(UnlearningMath.fedEraserUpdate(stored: try history!.delta(entry), fresh: fresh, blocks: blocks))
+            }
+            let step = UnlearningMath.weightedMean(updates: calibrated, weights: entries.map { Double(experiment.training[$0.hospital].count) })
+            for i in rebuilt.indices { rebuilt[i] += step[i] }
+            // The round lasts as long as its slowest participant; the others wait.
+            let durations = entries.map {
+                network.transfer(modelBytes, upload: false) + Double(subsets[$0.hospital].count * passes) / simulation.speeds[$0.hospital]
+                    + network.transfer(modelBytes, upload: true)
+            }
+            let duration = durations.max() ?? 0
+            waits += durations.reduce(0) { $0 + (duration - $1) }
+            work += entries.reduce(0) { $0 + Double(subsets[$1.hospital].count * passes) }
+            transfers += 2 * entries.count
+            elapsed += duration
+            let event = SimulationEvent(kind: .aggregated, virtualTime: offset + simulation.virtualTime + elapsed, version: round + 1, participants: entries.map(\.hospital))
+            log += Array(FederatedRun.json(event).utf8) + [10]
+        }
+        simulation.stall(elapsed)
+        simulation.updateGlobal { $0 = rebuilt }
+        let served = offset + simulation.virtualTime
+        var timeline = [point(rebuilt, simulation: simulation, time: served, step: 0)]
+        runPhase(simulation, steps: config.continuation, offset: offset, from: 0, timeline: &timeline)
+        let storage = stored.reduce(0) { $0 + $1.bytes }
+        let result = MethodResult(
+            label: "", method: "federaser", servedAt: served, timeline: timeline, final: timeline.last!, latency: nil, stallClientSeconds: waits,
+            clientSampleEpochs: work, communicationBytes: transfers * modelBytes, serverStorageBytes: storage, erasure: nil, gamma: nil,
+            calibratedSteps: nil, meanRemovedFraction: nil,
+            notes: ["rebuilt over \(steps.count) stored steps with E_cal = \(ratio) × E_local; \(stored.count) stored updates (\(storage / 1_048_576) MiB)"])
+        return (result, simulation.global, log + recorder.log)
+    }
+}

@@ -93,6 +93,12 @@ public final class UnlearningSession {
                         "needs the target's stored updates, and the run kept none: run medsilo federate with history: {every: 1}")
                 }
             }
+            if method.name == "federaser" {
+                guard let history, history.entries.contains(where: { $0.hospital != config.target && $0.step <= (config.request.step ?? .max) }) else {
+                    throw ConfigError(
+                        "methods.\(i).name", "federaser rebuilds the model from stored client updates, and the run kept none: run medsilo federate with history: {every: Δt}")
+                }
+            }
             if method.name == "afu-ic", experiment.settings.protocolKind.isSynchronous, method.gamma == "staleness" {
                 throw ConfigError("methods.\(i).gamma", "staleness-weighted merges need an asynchronous run (FedBuff or FedAsync)")
             }
@@ -214,6 +220,7 @@ public final class UnlearningSession {
             switch method.name {
             case "retrain": (result, weights, log) = retrain(method)
             case "pga": (result, weights, log) = pga(method)
+            case "federaser": (result, weights, log) = try fedEraser(method)
             default: (result, weights, log) = try afuIC(method)
             }
             result.label = label

@@ -39,7 +39,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
 
     /// One method and its knobs; a knob another method takes is refused.
     public struct Method: Sendable, Equatable, Codable {
-        public static let names = ["retrain", "pga", "afu-ic"]
+        public static let names = ["retrain", "federaser", "pga", "afu-ic"]
         public var name: String
         /// A label for the method's folder and tables (default: the name, plus the variant).
         public var label: String?
@@ -56,6 +56,8 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
         public var accuracyFloor: Double?
         /// pga: synchronous post-training rounds without the target.
         public var postRounds: Int?
+        /// federaser: calibration epochs as a share of the local epochs (E_cal = r·E_local).
+        public var calibrationRatio: Double?
         /// afu-ic: `pga` or `bounded-loss`.
         public var eraser: String?
         /// afu-ic: `one` (γ = 1, the default) or `staleness` (γ = γ₀·s(τ)).
@@ -81,6 +83,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
 
         static let knobs: [String: Set<String>] = [
             "retrain": ["variant"],
+            "federaser": ["calibrationRatio"],
             "pga": ["radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "postRounds"],
             "afu-ic": [
                 "eraser", "radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "gamma", "gamma0",
@@ -92,7 +95,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
             let fields: [(String, Bool)] = [
                 ("variant", variant != nil), ("radius", radius != nil), ("radiusScale", radiusScale != nil), ("learningRate", learningRate != nil),
                 ("momentum", momentum != nil), ("epochs", epochs != nil), ("distanceThreshold", distanceThreshold != nil),
-                ("accuracyFloor", accuracyFloor != nil), ("postRounds", postRounds != nil), ("eraser", eraser != nil), ("gamma", gamma != nil),
+                ("accuracyFloor", accuracyFloor != nil), ("postRounds", postRounds != nil), ("calibrationRatio", calibrationRatio != nil), ("eraser", eraser != nil), ("gamma", gamma != nil),
                 ("gamma0", gamma0 != nil), ("lineSearch", lineSearch != nil), ("probeDrop", probeDrop != nil), ("preErase", preErase != nil),
                 ("calibration", calibration != nil), ("k", k != nil), ("storedUpdates", storedUpdates != nil), ("perTensor", perTensor != nil),
                 ("restoreNorm", restoreNorm != nil), ("clamp", clamp != nil), ("horizon", horizon != nil),
@@ -145,6 +148,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
             try choice(method.gamma, "gamma", ["one", "staleness"])
             try choice(method.calibration, "calibration", ["one-sided", "two-sided", "none"])
             for (name, value) in [("radius", method.radius), ("radiusScale", method.radiusScale), ("learningRate", method.learningRate),
+                                  ("calibrationRatio", method.calibrationRatio),
                                   ("distanceThreshold", method.distanceThreshold), ("gamma0", method.gamma0)] {
                 if let value, !(value > 0 && value.isFinite) { throw ConfigError("\(field).\(name)", "must be positive") }
             }
