@@ -203,18 +203,44 @@ public final class UnlearningSession {
     // MARK: Methods
 
     /// Runs every method and writes `DIR/<label>/` (model, results, events) and `DIR/results.json`.
-    public func run(out folder: String, progress: (String) -> Void = { _ in }) throws(RunError) -> UnlearningResults {
-        if access(folder, F_OK) == 0, !((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).isEmpty {
-            throw RunError("\(folder) exists and is not empty; results are never overwritten (choose another --out)")
+    /// The output folder's record of what it is: the config and the run, so `--resume` can refuse
+    /// another experiment.
+    struct Identity: Codable, Equatable {
+        var run: String
+        var config: UnlearningConfig
+    }
+
+    /// Runs every method and writes `DIR/<label>/` (model, results, events) and `DIR/results.json`. With
+    /// `resume`, methods whose `results.json` is already there are read back instead of run again (a
+    /// method's files are written as soon as it ends, its results last).
+    public func run(out folder: String, resume: Bool = false, progress: (String) -> Void = { _ in }) throws(RunError) -> UnlearningResults {
+        let identity = Array(FederatedRun.json(Identity(run: runFolder, config: config)).utf8) + [10]
+        if resume {
+            let stored: [UInt8]
+            do { stored = try FileIO.read(folder + "/unlearn.json") } catch {
+                throw RunError("\(folder) is not an unlearning output to resume (no unlearn.json); start it without --resume")
+            }
+            guard stored == identity else { throw RunError("\(folder) holds another unlearning experiment (config or run differs); resume it with the same ones") }
+        } else if access(folder, F_OK) == 0, !((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).isEmpty {
+            throw RunError("\(folder) exists and is not empty; results are never overwritten (choose another --out, or --resume it)")
         }
         progress("rebuilding the federation at the request")
         try prepare()
         try make(folder)
+        try write(identity, to: folder + "/unlearn.json")
         let reference = makeSimulation()
         let original = point(anchor, simulation: reference, time: requestTime, step: 0)
         var results: [MethodResult] = []
         for method in config.methods {
             let label = method.label ?? method.defaultLabel
+            let done = folder + "/" + label + "/results.json"
+            if resume, access(done, F_OK) == 0 {
+                do {
+                    results.append(try JSONDecoder().decode(MethodResult.self, from: Data(try FileIO.read(done))))
+                    progress("\(label): done before, read back")
+                    continue
+                } catch { throw RunError("\(done): unreadable (\(error))") }
+            }
             progress("\(label): running")
             var (result, weights, log): (MethodResult, [Float], [UInt8])
             switch method.name {
@@ -227,6 +253,7 @@ public final class UnlearningSession {
             try make(folder + "/" + label)
             try write(log, to: folder + "/" + label + "/events.jsonl")
             try save(weights, label: label, folder: folder)
+            try write(Array(FederatedRun.json(result).utf8) + [10], to: done)
             results.append(result)
             progress("\(label): served at +\(formatted(result.servedAt - requestTime)) s, test \(formatted(result.final.testAccuracy)), forget \(formatted(result.final.forgetAccuracy))\(result.final.backdoorSuccess.map { ", backdoor \(formatted($0))" } ?? "")")
         }

@@ -31,6 +31,9 @@ struct UnlearnCommand: ParsableCommand {
     @Option(help: "The output folder (never overwritten).")
     var out: String
 
+    @Flag(help: "Continue an interrupted experiment in --out: methods already done are read back, the others run.")
+    var resume = false
+
     @Flag(help: "Print one JSON object with the results instead of progress lines.")
     var json = false
 
@@ -50,7 +53,7 @@ struct UnlearnCommand: ParsableCommand {
         }
         let results: UnlearningResults
         do {
-            results = try session.run(out: out) { line in if !json { print(line) } }
+            results = try session.run(out: out, resume: resume) { line in if !json { print(line) } }
         } catch {
             Output.error(error.description)
             throw ExitCode(1)

@@ -95,6 +95,21 @@ import TestSupport
         // Results are never overwritten.
         let again = try run(CLITests.binary, ["unlearn", directory.file("unlearn.yaml"), "--from", directory.file("run"), "--out", directory.file("out")])
         #expect(again.status == 1 && again.stderr.contains("never overwritten"))
+        // An interruption after some methods: --resume reads back the finished ones, runs the rest, and
+        // ends with the same results (every method is deterministic).
+        let summaryPath = directory.file("out/results.json")
+        let first = try String(contentsOfFile: summaryPath, encoding: .utf8)
+        for name in ["out/results.json", "out/afu-ic/results.json", "out/pga/results.json"] { try FileManager.default.removeItem(atPath: directory.file(name)) }
+        let resumed = try run(
+            CLITests.binary, ["unlearn", directory.file("unlearn.yaml"), "--from", directory.file("run"), "--out", directory.file("out"), "--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("retrain: done before, read back") && resumed.stdout.contains("pga: running"))
+        #expect(try String(contentsOfFile: summaryPath, encoding: .utf8) == first)
+        // --resume with another config is refused.
+        try writeFile(Array("target: 1\nmethods: [{name: retrain}]".utf8), to: directory.file("other.yaml"))
+        let other = try run(
+            CLITests.binary, ["unlearn", directory.file("other.yaml"), "--from", directory.file("run"), "--out", directory.file("out"), "--resume"])
+        #expect(other.status == 1 && other.stderr.contains("another unlearning experiment"))
     }
 
     @Test func badRequestsFailBeforeAnythingRuns() throws {
