@@ -247,6 +247,7 @@ public final class UnlearningSession {
             case "retrain": (result, weights, log) = retrain(method)
             case "pga": (result, weights, log) = pga(method)
             case "federaser": (result, weights, log) = try fedEraser(method)
+            case "knot": (result, weights, log) = knot(method)
             default: (result, weights, log) = try afuIC(method)
             }
             result.label = label

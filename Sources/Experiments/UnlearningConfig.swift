@@ -39,7 +39,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
 
     /// One method and its knobs; a knob another method takes is refused.
     public struct Method: Sendable, Equatable, Codable {
-        public static let names = ["retrain", "federaser", "pga", "afu-ic"]
+        public static let names = ["retrain", "federaser", "pga", "knot", "afu-ic"]
         public var name: String
         /// A label for the method's folder and tables (default: the name, plus the variant).
         public var label: String?
@@ -58,6 +58,8 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
         public var postRounds: Int?
         /// federaser: calibration epochs as a share of the local epochs (E_cal = r·E_local).
         public var calibrationRatio: Double?
+        /// knot: clusters of hospitals (by training time) aggregated separately.
+        public var clusters: Int?
         /// afu-ic: `pga` or `bounded-loss`.
         public var eraser: String?
         /// afu-ic: `one` (γ = 1, the default) or `staleness` (γ = γ₀·s(τ)).
@@ -84,6 +86,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
         static let knobs: [String: Set<String>] = [
             "retrain": ["variant"],
             "federaser": ["calibrationRatio"],
+            "knot": ["clusters"],
             "pga": ["radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "postRounds"],
             "afu-ic": [
                 "eraser", "radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "gamma", "gamma0",
@@ -95,7 +98,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
             let fields: [(String, Bool)] = [
                 ("variant", variant != nil), ("radius", radius != nil), ("radiusScale", radiusScale != nil), ("learningRate", learningRate != nil),
                 ("momentum", momentum != nil), ("epochs", epochs != nil), ("distanceThreshold", distanceThreshold != nil),
-                ("accuracyFloor", accuracyFloor != nil), ("postRounds", postRounds != nil), ("calibrationRatio", calibrationRatio != nil), ("eraser", eraser != nil), ("gamma", gamma != nil),
+                ("accuracyFloor", accuracyFloor != nil), ("postRounds", postRounds != nil), ("calibrationRatio", calibrationRatio != nil), ("clusters", clusters != nil), ("eraser", eraser != nil), ("gamma", gamma != nil),
                 ("gamma0", gamma0 != nil), ("lineSearch", lineSearch != nil), ("probeDrop", probeDrop != nil), ("preErase", preErase != nil),
                 ("calibration", calibration != nil), ("k", k != nil), ("storedUpdates", storedUpdates != nil), ("perTensor", perTensor != nil),
                 ("restoreNorm", restoreNorm != nil), ("clamp", clamp != nil), ("horizon", horizon != nil),
@@ -156,7 +159,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 if let value, !(0..<1).contains(value) { throw ConfigError("\(field).\(name)", "must lie in [0, 1)") }
             }
             if let beta = method.preErase, !(0...1).contains(beta) { throw ConfigError("\(field).preErase", "β must lie in [0, 1]") }
-            for (name, value) in [("epochs", method.epochs), ("k", method.k)] {
+            for (name, value) in [("epochs", method.epochs), ("k", method.k), ("clusters", method.clusters)] {
                 if let value, value < 1 { throw ConfigError("\(field).\(name)", "must be at least 1") }
             }
             for (name, value) in [("postRounds", method.postRounds), ("storedUpdates", method.storedUpdates), ("horizon", method.horizon)] {

@@ -14,8 +14,8 @@ struct UnlearnCommand: ParsableCommand {
         abstract: "Erase one hospital from a federated run with AFU-IC and its baselines, on the run's virtual clock.",
         discussion: """
             CONFIG (YAML or JSON) names the target hospital, when the request arrives (default: the end of \
-            RUN), the continuation after it, the forgetting criterion and the methods (retrain, pga, \
-            afu-ic) with their knobs. Each method starts from the federation's state at the request. DIR \
+            RUN), the continuation after it, the forgetting criterion and the methods (retrain, \
+            federaser, pga, knot, afu-ic) with their knobs. Each method starts from the federation's state at the request. DIR \
             receives, per method, model.safetensors, results.json and events.jsonl, and results.json with \
             every method's timeline, latency, stall time, compute, communication and storage. See \
             docs/unlearning.md.

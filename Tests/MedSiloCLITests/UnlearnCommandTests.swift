@@ -6,7 +6,7 @@ import TestSupport
 
 /// `medsilo unlearn` end to end on a small federation whose target hospital carries a backdoor: every
 /// method lowers the backdoor's success from the original model's, AFU-IC keeps everybody working while
-/// the synchronous methods (retraining, FedEraser, PGA) stall, and bad requests fail before anything runs.
+/// the synchronous methods (retraining, FedEraser, PGA) stall (KNOT, asynchronous, does not either), and bad requests fail before anything runs.
 @Suite struct UnlearnCommandTests {
     /// 150 noisy 8×8 gray images of 3 classes (slightly brighter for higher classes, so the task is not
     /// trivial and a trigger stands out), 50 patients, ingested at 28 × 28, and an IID plan over 3
@@ -61,6 +61,7 @@ import TestSupport
                   - {name: retrain, variant: synchronous}
                   - {name: federaser}
                   - {name: pga, radiusScale: 0.3, postRounds: 2}
+                  - {name: knot, clusters: 2}
                   - {name: afu-ic, preErase: 0.2, storedUpdates: 2, learningRate: 0.005, lineSearch: false}
                 """.utf8), to: directory.file("unlearn.yaml"))
         let result = try run(
@@ -72,7 +73,7 @@ import TestSupport
         // The pre-trained model learned the backdoor; otherwise there would be nothing to verify.
         try #require(originalBackdoor >= 0.5, "original backdoor success \(originalBackdoor)")
         let methods = try #require(summary["methods"] as? [[String: Any]])
-        #expect(methods.compactMap { $0["label"] as? String } == ["retrain", "retrain-sync", "federaser", "pga", "afu-ic"])
+        #expect(methods.compactMap { $0["label"] as? String } == ["retrain", "retrain-sync", "federaser", "pga", "knot", "afu-ic"])
         for method in methods {
             let label = method["label"] as? String ?? "?"
             let final = try #require(method["final"] as? [String: Any])
@@ -83,7 +84,7 @@ import TestSupport
             }
         }
         let stall = Dictionary(uniqueKeysWithValues: methods.map { ($0["label"] as! String, $0["stallClientSeconds"] as! Double) })
-        #expect(stall["afu-ic"] == 0 && stall["retrain"] == 0)
+        #expect(stall["afu-ic"] == 0 && stall["retrain"] == 0 && stall["knot"] == 0)
         #expect(stall["pga"]! > 0 && stall["retrain-sync"]! > 0 && stall["federaser"]! > 0)
         // FedEraser kept what it rebuilt from: the run's stored updates of the other hospitals.
         #expect((methods[2]["serverStorageBytes"] as? Int ?? 0) > 0)
@@ -99,7 +100,7 @@ import TestSupport
         // ends with the same results (every method is deterministic).
         let summaryPath = directory.file("out/results.json")
         let first = try String(contentsOfFile: summaryPath, encoding: .utf8)
-        for name in ["out/results.json", "out/afu-ic/results.json", "out/pga/results.json"] { try FileManager.default.removeItem(atPath: directory.file(name)) }
+        for name in ["out/results.json", "out/afu-ic/results.json", "out/knot/results.json", "out/pga/results.json"] { try FileManager.default.removeItem(atPath: directory.file(name)) }
         let resumed = try run(
             CLITests.binary, ["unlearn", directory.file("unlearn.yaml"), "--from", directory.file("run"), "--out", directory.file("out"), "--resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
