@@ -178,7 +178,7 @@ public final class FederatedRun {
             let every = experiment.config.history.every
             simulation.onUpdate = { [folder] folded in
                 guard folded.step % every == 0, writeFailure == nil else { return }
-                let name = String(format: "history/step-%06d-h%03d.safetensors", folded.step, folded.update.hospital)
+                let name = String(format: "history/step-%06d-%02d-h%03d.safetensors", folded.step, folded.position, folded.update.hospital)
                 let metadata = [
                     "hospital": String(folded.update.hospital), "step": String(folded.step), "baseVersion": String(folded.update.baseVersion),
                     "staleness": String(folded.staleness), "weight": String(folded.weight), "samples": String(folded.update.samples),

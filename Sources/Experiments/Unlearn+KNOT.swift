@@ -29,9 +29,10 @@ extension UnlearningSession {
         let bufferSize: Int
         if case .fedBuff(let size, _, _) = fallbackAsynchronous { bufferSize = size } else { bufferSize = 1 }
         let recorder = Recorder()
-        func clusterSimulation(_ members: [Int]) -> FederationSimulation {
+        func clusterSimulation(_ members: [Int], startTime: Double = 0) -> FederationSimulation {
             let size = min(bufferSize, members.count)
-            let simulation = makeSimulation(.asynchronous(versions: .max, strategy: .fedBuff(bufferSize: size, serverLearningRate: 1, staleness: .inverseSquareRoot)))
+            let simulation = makeSimulation(
+                .asynchronous(versions: .max, strategy: .fedBuff(bufferSize: size, serverLearningRate: 1, staleness: .inverseSquareRoot)), startTime: startTime)
             simulation.excluded = Set(0..<n).subtracting(members)
             return simulation
         }
@@ -63,22 +64,19 @@ extension UnlearningSession {
             simulations[target] = nil
             notes.append("the target was alone in its cluster: the cluster's model is dropped")
         } else {
-            let retrain = clusterSimulation(remaining)
-            recorder.attach(retrain, offset: requestTime, localEpochs: experiment.settings.local.epochs)
+            let retrain = clusterSimulation(remaining, startTime: requestTime)
+            recorder.attach(retrain, localEpochs: experiment.settings.local.epochs, remaining: hospitalCount - 1)
             retrain.stepLimit = budget
             while retrain.advance() != nil {}
-            served = requestTime + retrain.virtualTime
+            served = retrain.virtualTime
             (work, transfers) = (recorder.sampleEpochs, recorder.transfers)
             retrain.stepLimit = .max
             simulations[target] = retrain
             notes.append("cluster \(target) retrained without the target for \(budget) versions")
         }
-        // The other clusters went on meanwhile; the retrained one runs on its own clock from the request.
+        // The other clusters went on meanwhile.
         func advanceAll(to time: Double) {
-            for (c, simulation) in simulations.enumerated() {
-                guard let simulation else { continue }
-                _ = simulation.advance(until: c == target ? time - requestTime : time)
-            }
+            for simulation in simulations { simulation?.advance(until: time) }
         }
         advanceAll(to: served)
         var timeline = [point(aggregate(simulations), simulation: reference, time: served, step: 0)]

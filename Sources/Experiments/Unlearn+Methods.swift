@@ -6,35 +6,49 @@ import Unlearning
 
 /// The methods: each starts from the federation at the request and returns its result and model.
 extension UnlearningSession {
-    /// Counts work, transfers and barrier waits from a simulation's events, and logs them shifted by
-    /// `offset` into `log`.
+    /// Counts work, transfers and idle time from a simulation's events, and logs them into `log`.
     final class Recorder {
         var sampleEpochs = 0.0
         var transfers = 0
-        /// Client-seconds between a synchronous participant's arrival and its round's aggregation.
+        /// Client-seconds the remaining hospitals spent idle in synchronous rounds: a participant from its
+        /// arrival to the aggregation, a hospital left out of the round for all of it.
         var barrierWait = 0.0
         var log: [UInt8] = []
         private var arrivals: [Double] = []
+        private var roundStart = 0.0
+        private var participants = 0
+        private var dispatched: [Int: Double] = [:]
 
-        func attach(_ simulation: FederationSimulation, offset: Double, localEpochs: Int) {
+        /// `remaining`: the hospitals still in the federation (all but the target).
+        func attach(_ simulation: FederationSimulation, localEpochs: Int, remaining: Int) {
             let synchronous = simulation.settings.protocolKind.isSynchronous
+            let epochs = Double(max(1, localEpochs))
             simulation.onEvent = { [unowned self] event in
                 switch event.kind {
+                case .round:
+                    roundStart = event.virtualTime
+                    participants = event.participants?.count ?? 0
                 case .dispatched:
-                    sampleEpochs += Double(event.samples ?? 0) * Double(max(1, localEpochs))
+                    let work = Double(event.samples ?? 0) * epochs
+                    if let h = event.hospital { dispatched[h] = work }
+                    sampleEpochs += work
                     transfers += 2
-                case .arrived, .lost:
+                case .arrived:
+                    if synchronous { arrivals.append(event.virtualTime) }
+                case .lost:
+                    // A lost job is not trained, and only its download happened.
+                    if let h = event.hospital { sampleEpochs -= dispatched[h] ?? 0 }
+                    transfers -= 1
                     if synchronous { arrivals.append(event.virtualTime) }
                 case .aggregated:
                     if synchronous {
                         barrierWait += arrivals.reduce(0) { $0 + (event.virtualTime - $1) }
+                        barrierWait += Double(max(0, remaining - participants)) * (event.virtualTime - roundStart)
                         arrivals = []
                     }
                 default: break
                 }
-                var shifted = event
-                shifted.virtualTime += offset
-                log += Array(FederatedRun.json(shifted).utf8) + [10]
+                log += Array(FederatedRun.json(event).utf8) + [10]
             }
         }
     }
@@ -121,9 +135,9 @@ extension UnlearningSession {
         }
         let protocolKind: FederationProtocol
         switch (synchronous, pretraining) {
-        case (true, .synchronous): protocolKind = pretraining
+        case (true, .synchronous(_, let fraction, let strategy)): protocolKind = .synchronous(rounds: max(1, requestStep), clientFraction: fraction, strategy: strategy)
         case (true, .asynchronous): protocolKind = .synchronous(rounds: max(1, (jobs + remaining - 1) / remaining), clientFraction: 1, strategy: .fedAvg)
-        case (false, .asynchronous): protocolKind = pretraining
+        case (false, .asynchronous(_, let strategy)): protocolKind = .asynchronous(versions: max(1, requestStep), strategy: strategy)
         case (false, .synchronous):
             let strategy = fallbackAsynchronous
             let perVersion: Int
@@ -131,16 +145,16 @@ extension UnlearningSession {
             protocolKind = .asynchronous(versions: max(1, (jobs + perVersion - 1) / perVersion), strategy: strategy)
         }
         let budget = protocolKind.steps
-        let simulation = makeSimulation(protocolKind)
+        let simulation = makeSimulation(protocolKind, startTime: requestTime)
         simulation.stepLimit = budget
         simulation.excluded = [config.target]
         let recorder = Recorder()
-        recorder.attach(simulation, offset: requestTime, localEpochs: experiment.settings.local.epochs)
+        recorder.attach(simulation, localEpochs: experiment.settings.local.epochs, remaining: hospitalCount - 1)
         while simulation.advance() != nil {}
-        let served = requestTime + simulation.virtualTime
+        let served = simulation.virtualTime
         let (work, transfers, stall) = (recorder.sampleEpochs, recorder.transfers, recorder.barrierWait)
         var timeline = [point(simulation.global, simulation: simulation, time: served, step: 0)]
-        runPhase(simulation, steps: config.continuation, offset: requestTime, from: 0, timeline: &timeline)
+        runPhase(simulation, steps: config.continuation, from: 0, timeline: &timeline)
         let result = MethodResult(
             label: "", method: "retrain", servedAt: served, timeline: timeline, final: timeline.last!, latency: nil, stallClientSeconds: stall,
             clientSampleEpochs: work, communicationBytes: transfers * modelBytes, serverStorageBytes: 0, erasure: nil, gamma: nil, calibratedSteps: nil,
@@ -152,22 +166,22 @@ extension UnlearningSession {
     // MARK: pga
 
     func pga(_ method: UnlearningConfig.Method) -> (MethodResult, [Float], [UInt8]) {
-        let (simulation, offset) = continuation(.synchronous(rounds: 0, clientFraction: 1, strategy: .fedAvg))
+        let simulation = continuation(.synchronous(rounds: 0, clientFraction: 1, strategy: .fedAvg))
         simulation.excluded = [config.target]
         let recorder = Recorder()
-        recorder.attach(simulation, offset: offset, localEpochs: experiment.settings.local.epochs)
+        recorder.attach(simulation, localEpochs: experiment.settings.local.epochs, remaining: hospitalCount - 1)
         var notes: [String] = []
         let (erasure, work) = erase(method, pga: true, fromReference: true, simulation: simulation, notes: &notes)
         // Everybody waits for the target's erasure.
         let seconds = targetSeconds(sampleEpochs: work, simulation: simulation)
         simulation.stall(seconds)
         simulation.updateGlobal { $0 = erasure.weights }
-        var timeline = [point(erasure.weights, simulation: simulation, time: offset + simulation.virtualTime, step: 0)]
-        runPhase(simulation, steps: method.postRounds ?? 1, offset: offset, from: 0, timeline: &timeline)
-        let served = offset + simulation.virtualTime
+        var timeline = [point(erasure.weights, simulation: simulation, time: simulation.virtualTime, step: 0)]
+        runPhase(simulation, steps: method.postRounds ?? 1, from: 0, timeline: &timeline)
+        let served = simulation.virtualTime
         let stall = Double(hospitalCount - 1) * seconds + recorder.barrierWait
         let (clientWork, transfers) = (recorder.sampleEpochs + work, recorder.transfers + 2)
-        runPhase(simulation, steps: config.continuation, offset: offset, from: method.postRounds ?? 1, timeline: &timeline)
+        runPhase(simulation, steps: config.continuation, from: method.postRounds ?? 1, timeline: &timeline)
         let result = MethodResult(
             label: "", method: "pga", servedAt: served, timeline: timeline, final: timeline.last!, latency: nil, stallClientSeconds: stall,
             clientSampleEpochs: clientWork, communicationBytes: transfers * modelBytes, serverStorageBytes: 0, erasure: erasure.report, gamma: nil,
@@ -179,24 +193,28 @@ extension UnlearningSession {
 
     func afuIC(_ method: UnlearningConfig.Method) throws(RunError) -> (MethodResult, [Float], [UInt8]) {
         let strategy = fallbackAsynchronous
-        let (simulation, offset) = continuation(.asynchronous(versions: 0, strategy: strategy))
+        let simulation = continuation(.asynchronous(versions: 0, strategy: strategy))
         simulation.excluded = [config.target]
         // Training goes on while the target erases, however long that takes.
         simulation.stepLimit = .max
         let recorder = Recorder()
-        recorder.attach(simulation, offset: offset, localEpochs: experiment.settings.local.epochs)
+        recorder.attach(simulation, localEpochs: experiment.settings.local.epochs, remaining: hospitalCount - 1)
         var notes: [String] = []
         let startStep = simulation.step
         var storage = 0
-        // Stored updates of the target, oldest first.
-        let stored = history?.entries.filter { $0.hospital == config.target } ?? []
+        // Stored updates of the target up to the request, oldest first.
+        let stored = history?.entries.filter { $0.hospital == config.target && $0.step <= requestStep } ?? []
         let beta = method.preErase ?? 0
+        if (beta > 0 || (method.storedUpdates ?? 0) > 0), stored.isEmpty {
+            throw RunError("afu-ic: the run kept no update of hospital \(config.target) before the request (step \(requestStep))")
+        }
+        var readBack: Set<String> = []
         if beta > 0 {
             var contributions: [(delta: [Float], weight: Double)] = []
             for entry in stored { contributions.append((try history!.delta(entry), entry.weight)) }
             let sum = UnlearningMath.contribution(updates: contributions)
             simulation.updateGlobal { w in for i in w.indices { w[i] -= Float(beta) * sum[i] } }
-            storage += stored.reduce(0) { $0 + $1.bytes }
+            readBack.formUnion(stored.map(\.file))
             notes.append("pre-erasure: β = \(beta) × the sum of \(stored.count) stored contributions subtracted at the request")
         }
         // The target erases on its own clock; everybody else goes on.
@@ -204,10 +222,10 @@ extension UnlearningSession {
         let arrival = simulation.virtualTime + targetSeconds(sampleEpochs: work, simulation: simulation)
         var timeline: [TimelinePoint] = []
         var made = 0
-        for report in simulation.advance(until: arrival) {
+        simulation.advance(until: arrival) { report in
             made += 1
             if made % config.evaluation.every == 0 {
-                timeline.append(point(simulation.global, simulation: simulation, time: offset + report.virtualTime, step: made))
+                timeline.append(point(simulation.global, simulation: simulation, time: report.virtualTime, step: made))
             }
         }
         // The merge: w ← w_now + γ·Δ, guarded by the probe set.
@@ -233,7 +251,7 @@ extension UnlearningSession {
         }
         simulation.updateGlobal { $0 = merged.weights }
         let unlearned = merged.weights
-        let served = offset + simulation.virtualTime
+        let served = simulation.virtualTime
         timeline.append(point(unlearned, simulation: simulation, time: served, step: made))
         // The target's own check of its erasure, before calibration freezes what the merge achieved.
         let before = simulation.evaluate(anchor, sets: [forget], classes: experiment.store.classes.count, batchSize: config.evaluation.batch)[0].metrics.accuracy
@@ -248,9 +266,11 @@ extension UnlearningSession {
             let m = method.storedUpdates ?? 0
             var updates: [[Float]] = []
             for entry in stored.suffix(m).reversed() { updates.append(try history!.delta(entry)) }
-            storage += stored.suffix(m).reduce(0) { $0 + $1.bytes } + 4 * anchor.count * (1 + updates.count)
+            readBack.formUnion(stored.suffix(m).map(\.file))
             let blocks = (method.perTensor ?? true) ? UnlearningMath.blocks(of: experiment.makeModel().parameters.layout) : [0..<anchor.count]
             let basis = ForgetBasis(erasure: delta, storedUpdates: updates, blocks: blocks, maxColumnsPerBlock: method.k ?? 1)
+            // The basis itself, kept for the rest of training.
+            storage += 4 * zip(basis.columns, basis.blocks).reduce(0) { $0 + $1.0.count * $1.1.count }
             let twoSided = method.calibration == "two-sided"
             let restore = method.restoreNorm ?? false
             let clamp = method.clamp ?? false
@@ -268,8 +288,9 @@ extension UnlearningSession {
             }
             notes.append("forget basis: \(basis.columnCount) columns over \(blocks.count) blocks")
         }
+        storage += stored.filter { readBack.contains($0.file) }.reduce(0) { $0 + $1.bytes }
         let (clientWork, transfers) = (recorder.sampleEpochs + work, recorder.transfers + 2)
-        runPhase(simulation, steps: config.continuation, offset: offset, from: made, timeline: &timeline)
+        runPhase(simulation, steps: config.continuation, from: made, timeline: &timeline)
         let result = MethodResult(
             label: "", method: "afu-ic", servedAt: served, timeline: timeline, final: timeline.last!, latency: nil, stallClientSeconds: 0,
             clientSampleEpochs: clientWork, communicationBytes: transfers * modelBytes, serverStorageBytes: storage, erasure: erasure.report,
@@ -289,10 +310,10 @@ extension UnlearningSession {
     /// model. Every reconstruction round is synchronous. Fractional epochs are one pass over a seeded
     /// share of each hospital's samples.
     func fedEraser(_ method: UnlearningConfig.Method) throws(RunError) -> (MethodResult, [Float], [UInt8]) {
-        let (simulation, offset) = continuation(.synchronous(rounds: 0, clientFraction: 1, strategy: .fedAvg))
+        let simulation = continuation(.synchronous(rounds: 0, clientFraction: 1, strategy: .fedAvg))
         simulation.excluded = [config.target]
         let recorder = Recorder()
-        recorder.attach(simulation, offset: offset, localEpochs: experiment.settings.local.epochs)
+        recorder.attach(simulation, localEpochs: experiment.settings.local.epochs, remaining: hospitalCount - 1)
         let ratio = method.calibrationRatio ?? 0.5
         let local = experiment.settings.local
         let calibrationEpochs = ratio * Double(max(1, local.epochs))
@@ -302,6 +323,9 @@ extension UnlearningSession {
         options.epochs = passes
         let stored = (history?.entries ?? []).filter { $0.hospital != config.target && $0.step <= requestStep }
         let steps = Array(Set(stored.map(\.step))).sorted()
+        guard !steps.isEmpty else {
+            throw RunError("federaser: the run kept no update of the remaining hospitals before the request (step \(requestStep))")
+        }
         let blocks = UnlearningMath.blocks(of: experiment.makeModel().parameters.layout)
         let model = experiment.makeModel()
         model.initialize(seed: local.seed)
@@ -336,18 +360,19 @@ extension UnlearningSession {
                     + network.transfer(modelBytes, upload: true)
             }
             let duration = durations.max() ?? 0
-            waits += durations.reduce(0) { $0 + (duration - $1) }
+            // Participants wait for the slowest; the other remaining hospitals wait the whole round.
+            waits += durations.reduce(0) { $0 + (duration - $1) } + Double(hospitalCount - 1 - Set(entries.map(\.hospital)).count) * duration
             work += entries.reduce(0) { $0 + Double(subsets[$1.hospital].count * passes) }
             transfers += 2 * entries.count
             elapsed += duration
-            let event = SimulationEvent(kind: .aggregated, virtualTime: offset + simulation.virtualTime + elapsed, version: round + 1, participants: entries.map(\.hospital))
+            let event = SimulationEvent(kind: .aggregated, virtualTime: simulation.virtualTime + elapsed, version: round + 1, participants: entries.map(\.hospital))
             log += Array(FederatedRun.json(event).utf8) + [10]
         }
         simulation.stall(elapsed)
         simulation.updateGlobal { $0 = rebuilt }
-        let served = offset + simulation.virtualTime
+        let served = simulation.virtualTime
         var timeline = [point(rebuilt, simulation: simulation, time: served, step: 0)]
-        runPhase(simulation, steps: config.continuation, offset: offset, from: 0, timeline: &timeline)
+        runPhase(simulation, steps: config.continuation, from: 0, timeline: &timeline)
         let storage = stored.reduce(0) { $0 + $1.bytes }
         let result = MethodResult(
             label: "", method: "federaser", servedAt: served, timeline: timeline, final: timeline.last!, latency: nil, stallClientSeconds: waits,

@@ -77,7 +77,13 @@ public final class UnlearningSession {
         let pretraining = try ExperimentConfig.parse(text)
         experiment = try Experiment.resolve(pretraining, directory: "", cores: cores)
         self.config = config
-        runFolder = folder
+        // The folder as an absolute path, so a resumed experiment recognises its run however it is typed.
+        if let resolved = realpath(folder, nil) {
+            runFolder = String(cString: resolved)
+            free(resolved)
+        } else {
+            runFolder = folder
+        }
         do { history = try HistoryStore(run: folder) } catch { throw ConfigError("", error.description) }
         let hospitals = experiment.training.count
         guard config.target < hospitals else { throw ConfigError("target", "hospital \(config.target) is not in the run (0–\(hospitals - 1))") }
@@ -105,10 +111,13 @@ public final class UnlearningSession {
         }
     }
 
-    func makeSimulation(_ protocolKind: FederationProtocol? = nil) -> FederationSimulation {
+    /// A federation of the run's hospitals, speeds and links (another protocol if given), its clock
+    /// starting at `startTime`.
+    func makeSimulation(_ protocolKind: FederationProtocol? = nil, startTime: Double = 0) -> FederationSimulation {
         var settings = experiment.settings
         if let protocolKind { settings.protocolKind = protocolKind }
-        return FederationSimulation(model: experiment.makeModel(), samples: experiment.samples, hospitals: experiment.training, settings: settings)
+        return FederationSimulation(
+            model: experiment.makeModel(), samples: experiment.samples, hospitals: experiment.training, settings: settings, startTime: startTime)
     }
 
     /// Puts the pre-trained federation in its state at the request.
@@ -144,16 +153,16 @@ public final class UnlearningSession {
     }
 
     /// A simulation in the request's state (the pre-training's protocol), or a fresh one of another
-    /// protocol starting from the request's model; `offset` is the virtual time its clock 0 stands for.
-    func continuation(_ protocolKind: FederationProtocol) -> (simulation: FederationSimulation, offset: Double) {
+    /// protocol starting at the request's time from the request's model.
+    func continuation(_ protocolKind: FederationProtocol) -> FederationSimulation {
         if protocolKind.isSynchronous == experiment.settings.protocolKind.isSynchronous {
             let simulation = makeSimulation()
             try! simulation.restore(requestCheckpoint)
-            return (simulation, 0)
+            return simulation
         }
-        let simulation = makeSimulation(protocolKind)
+        let simulation = makeSimulation(protocolKind, startTime: requestTime)
         simulation.updateGlobal { $0 = anchor }
-        return (simulation, requestTime)
+        return simulation
     }
 
     /// FedBuff as the asynchronous protocol of methods on a synchronous run: buffers of half the
@@ -186,14 +195,14 @@ public final class UnlearningSession {
     }
 
     /// Runs `simulation` for `steps` more steps, evaluating every `config.evaluation.every` steps and at
-    /// the end, times shifted by `offset`.
-    func runPhase(_ simulation: FederationSimulation, steps: Int, offset: Double, from first: Int, timeline: inout [TimelinePoint]) {
+    /// the end.
+    func runPhase(_ simulation: FederationSimulation, steps: Int, from first: Int, timeline: inout [TimelinePoint]) {
         simulation.stepLimit = simulation.step + steps
         var made = 0
         while let report = simulation.advance() {
             made += 1
             if made % config.evaluation.every == 0 || simulation.isFinished {
-                timeline.append(point(simulation.global, simulation: simulation, time: offset + report.virtualTime, step: first + made))
+                timeline.append(point(simulation.global, simulation: simulation, time: report.virtualTime, step: first + made))
             }
         }
     }
@@ -208,24 +217,29 @@ public final class UnlearningSession {
     struct Identity: Codable, Equatable {
         var run: String
         var config: UnlearningConfig
+        var requestStep: Int
+        var requestTime: Double
     }
 
     /// Runs every method and writes `DIR/<label>/` (model, results, events) and `DIR/results.json`. With
     /// `resume`, methods whose `results.json` is already there are read back instead of run again (a
     /// method's files are written as soon as it ends, its results last).
     public func run(out folder: String, resume: Bool = false, progress: (String) -> Void = { _ in }) throws(RunError) -> UnlearningResults {
-        let identity = Array(FederatedRun.json(Identity(run: runFolder, config: config)).utf8) + [10]
+        if !resume, access(folder, F_OK) == 0, !((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).isEmpty {
+            throw RunError("\(folder) exists and is not empty; results are never overwritten (choose another --out, or --resume it)")
+        }
+        progress("rebuilding the federation at the request")
+        try prepare()
+        let identity = Array(FederatedRun.json(Identity(run: runFolder, config: config, requestStep: requestStep, requestTime: requestTime)).utf8) + [10]
         if resume {
             let stored: [UInt8]
             do { stored = try FileIO.read(folder + "/unlearn.json") } catch {
                 throw RunError("\(folder) is not an unlearning output to resume (no unlearn.json); start it without --resume")
             }
-            guard stored == identity else { throw RunError("\(folder) holds another unlearning experiment (config or run differs); resume it with the same ones") }
-        } else if access(folder, F_OK) == 0, !((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).isEmpty {
-            throw RunError("\(folder) exists and is not empty; results are never overwritten (choose another --out, or --resume it)")
+            guard stored == identity else {
+                throw RunError("\(folder) holds another unlearning experiment (config, run or request differs); resume it with the same ones")
+            }
         }
-        progress("rebuilding the federation at the request")
-        try prepare()
         try make(folder)
         try write(identity, to: folder + "/unlearn.json")
         let reference = makeSimulation()
@@ -271,7 +285,8 @@ public final class UnlearningSession {
                 }
             }
         } else {
-            for i in results.indices { results[i].notes.append("no retrain among the methods: latency needs retrain's figures as the criterion's reference") }
+            let note = "no retrain among the methods: latency needs retrain's figures as the criterion's reference"
+            for i in results.indices where !results[i].notes.contains(note) { results[i].notes.append(note) }
         }
         let summary = UnlearningResults(
             run: runFolder, target: config.target, requestTime: requestTime, requestStep: requestStep, backdoor: experiment.backdoor != nil,

@@ -165,7 +165,31 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
             for (name, value) in [("postRounds", method.postRounds), ("storedUpdates", method.storedUpdates), ("horizon", method.horizon)] {
                 if let value, value < 0 { throw ConfigError("\(field).\(name)", "must not be negative") }
             }
+            // Knobs that only act with another knob's value are refused without it, not ignored.
+            if method.name == "afu-ic" {
+                let pgaOnly: [(String, Bool)] = [
+                    ("radius", method.radius != nil), ("radiusScale", method.radiusScale != nil),
+                    ("distanceThreshold", method.distanceThreshold != nil), ("accuracyFloor", method.accuracyFloor != nil),
+                ]
+                for (knob, given) in pgaOnly where given && method.eraser != "pga" {
+                    throw ConfigError("\(field).\(knob)", "applies to the PGA eraser only (set eraser: pga)")
+                }
+                if method.gamma0 != nil, method.gamma != "staleness" { throw ConfigError("\(field).gamma0", "applies with gamma: staleness only") }
+                if method.probeDrop != nil, method.lineSearch == false { throw ConfigError("\(field).probeDrop", "applies with the line search only (lineSearch: true)") }
+                if method.calibration == "none" {
+                    let calibrationOnly: [(String, Bool)] = [
+                        ("k", method.k != nil), ("storedUpdates", method.storedUpdates != nil), ("perTensor", method.perTensor != nil),
+                        ("restoreNorm", method.restoreNorm != nil), ("clamp", method.clamp != nil), ("horizon", method.horizon != nil),
+                    ]
+                    for (knob, given) in calibrationOnly where given {
+                        throw ConfigError("\(field).\(knob)", "a calibration knob, and calibration is none")
+                    }
+                }
+            }
             let label = method.label ?? method.defaultLabel
+            guard !label.isEmpty, !label.contains("/"), label != ".", label != ".." else {
+                throw ConfigError("\(field).label", "'\(label)' cannot name a folder (no '/', not empty, '.' or '..')")
+            }
             guard labels.insert(label).inserted else {
                 throw ConfigError("\(field).label", "two methods are labelled '\(label)'; give each a distinct label")
             }

@@ -113,6 +113,9 @@ public struct FoldedUpdate: Sendable {
     public var step: Int
     public var staleness: Int
     public var weight: Double
+    /// Its place among the updates folded into the same step (a hospital may have two in one FedBuff
+    /// buffer).
+    public var position: Int
 }
 
 /// A federation on the virtual clock, advanced one round or server version at a time, that can be saved
@@ -147,9 +150,11 @@ public final class FederationSimulation {
     public var stepLimit: Int
     /// True when the run made `stepLimit` steps or nobody can take part any more.
     public var isFinished: Bool { exhausted || step >= stepLimit }
-    /// Hospitals whose updates the server no longer takes: they are not drawn, start no new job, and an
-    /// update of theirs that arrives is discarded.
-    public var excluded: Set<Int> = []
+    /// Hospitals whose updates the server no longer takes: they are not drawn, start no new job, an
+    /// update of theirs that arrives is discarded, and one already waiting in FedBuff's buffer is dropped.
+    public var excluded: Set<Int> = [] {
+        didSet { buffer.removeAll { excluded.contains($0.hospital) } }
+    }
     /// Applied to every aggregated server step δ = w_new − w before it is applied (w ← w + δ′), e.g.
     /// invariance calibration after an erasure; nil leaves the strategy's result untouched.
     public var calibrateStep: ((inout [Float]) -> Void)?
@@ -187,8 +192,13 @@ public final class FederationSimulation {
     }
 
     /// A simulation of `model` (initialised from `settings.local.seed`) over `hospitals`' training samples,
-    /// training them in this process unless `transport` carries the requests elsewhere.
-    public init(model: Sequential, samples: any SampleSource, hospitals: [[Int]], settings: SimulationSettings, transport: (any HospitalTransport)? = nil) {
+    /// training them in this process unless `transport` carries the requests elsewhere. Its clock starts at
+    /// `startTime` (a federation started after others, e.g. a retraining after an unlearning request), so
+    /// availability times stay absolute.
+    public init(
+        model: Sequential, samples: any SampleSource, hospitals: [[Int]], settings: SimulationSettings, transport: (any HospitalTransport)? = nil,
+        startTime: Double = 0
+    ) {
         self.model = model
         self.samples = samples
         self.hospitals = hospitals
@@ -202,6 +212,9 @@ public final class FederationSimulation {
         dropouts = SeededGenerator(seed: settings.local.seed &+ 0xD209)
         jobs = [Int](repeating: 0, count: hospitals.count)
         stepLimit = settings.protocolKind.steps
+        precondition(startTime >= 0 && startTime.isFinite, "a simulation starts at a finite, non-negative time")
+        virtualTime = startTime
+        clock = VirtualClock(.init(now: startTime, sequence: 0, entries: []))
         pool = HostPool(model: model, threads: settings.hostThreads)
         self.transport = transport
             ?? InProcessTransport(pool: pool, samples: samples, hospitals: hospitals, options: settings.local, proximalMu: settings.proximalMu)
@@ -255,21 +268,29 @@ public final class FederationSimulation {
     }
 
     /// Runs everything that happens up to virtual time `time` (within `stepLimit`) and returns the steps
-    /// made. Synchronous: the rounds that start before `time` (a round is never cut). Asynchronous: every
-    /// event at or before `time`; the clock then stands at `time`.
-    public func advance(until time: Double) -> [StepReport] {
+    /// made; `onStep` sees each step as it is made, with `global` holding that step's model.
+    /// Synchronous: the rounds that start before `time` (a round is never cut, so the clock may end past
+    /// `time`). Asynchronous: every event at or before `time`; the clock then stands at `time` (unless
+    /// the run is finished).
+    @discardableResult
+    public func advance(until time: Double, onStep: (StepReport) -> Void = { _ in }) -> [StepReport] {
         var reports: [StepReport] = []
         switch settings.protocolKind {
         case .synchronous:
-            while !isFinished, virtualTime < time, let report = advance() { reports.append(report) }
+            while !isFinished, virtualTime < time, let report = advance() {
+                reports.append(report)
+                onStep(report)
+            }
         case .asynchronous(_, let strategy):
             while !isFinished {
                 let clockStarted = ContinuousClock.now
                 guard var report = asynchronousVersion(strategy, until: time) else { break }
                 report.hostSeconds = Self.seconds(since: clockStarted)
+                model.parameters.values = global
                 reports.append(report)
+                onStep(report)
             }
-            if !isFinished, time.isFinite, virtualTime < time { virtualTime = time }
+            if !exhausted, time.isFinite, virtualTime < time { virtualTime = time }
             model.parameters.values = global
         }
         return reports
@@ -279,8 +300,9 @@ public final class FederationSimulation {
     public func stall(_ seconds: Double) {
         precondition(settings.protocolKind.isSynchronous, "an asynchronous federation never waits")
         precondition(seconds >= 0 && seconds.isFinite, "a stall lasts a finite, non-negative time")
-        virtualTime += seconds
+        // Logged when it begins; the next event shows when it ended.
         onEvent(SimulationEvent(kind: .stalled, virtualTime: virtualTime))
+        virtualTime += seconds
     }
 
     /// Changes the server's model outside the strategy (an erasure merged, stored contributions
@@ -349,13 +371,13 @@ public final class FederationSimulation {
             let counts = outcomes.map(\.samples)
             apply(newGlobal: aggregator.aggregate(global: global, clients: outcomes.map(\.weights), samples: counts))
             let total = Double(counts.reduce(0, +))
-            for outcome in outcomes {
+            for (position, outcome) in outcomes.enumerated() {
                 lossSum += outcome.lossSum
                 seen += outcome.seen
                 if let onUpdate {
                     let delta = zip(outcome.weights, before).map { $0 - $1 }
                     let update = ClientUpdate(hospital: outcome.hospital, baseVersion: round, samples: outcome.samples, delta: delta)
-                    onUpdate(FoldedUpdate(update: update, step: round + 1, staleness: 0, weight: Double(outcome.samples) / total))
+                    onUpdate(FoldedUpdate(update: update, step: round + 1, staleness: 0, weight: Double(outcome.samples) / total, position: position))
                 }
             }
         }
@@ -431,7 +453,7 @@ public final class FederationSimulation {
                     let a = Float(alpha * staleness.weight(tau))
                     if let onUpdate {
                         let delta = zip(outcome.weights, base).map { $0 - $1 }
-                        onUpdate(FoldedUpdate(update: ClientUpdate(hospital: h, baseVersion: baseVersion, samples: hospitals[h].count, delta: delta), step: step + 1, staleness: tau, weight: Double(a)))
+                        onUpdate(FoldedUpdate(update: ClientUpdate(hospital: h, baseVersion: baseVersion, samples: hospitals[h].count, delta: delta), step: step + 1, staleness: tau, weight: Double(a), position: 0))
                     }
                     var mixed = global
                     for i in mixed.indices { mixed[i] = (1 - a) * global[i] + a * outcome.weights[i] }
@@ -453,14 +475,14 @@ public final class FederationSimulation {
                         stepped[i] += Float(scale * sum)
                     }
                     apply(newGlobal: stepped)
-                    for entry in buffer {
+                    for (position, entry) in buffer.enumerated() {
                         lossSum += entry.lossSum
                         seen += entry.seen
                         contributors.append(entry.hospital)
                         onUpdate?(
                             FoldedUpdate(
                                 update: ClientUpdate(hospital: entry.hospital, baseVersion: entry.baseVersion, samples: entry.samples, delta: entry.delta),
-                                step: step + 1, staleness: entry.staleness, weight: scale * entry.weight))
+                                step: step + 1, staleness: entry.staleness, weight: scale * entry.weight, position: position))
                     }
                     buffer.removeAll()
                     step += 1

@@ -32,6 +32,12 @@ import Testing
         ("target: 0\nrequest: {step: 3, time: 5}\nmethods: [{name: pga}]", "request", "not both"),
         ("methods: [{name: pga}]", "target", "required"),
         ("target: 0\nmethods: {name: pga}", "methods", "must be a list"),
+        ("target: 0\nmethods: [{name: afu-ic, radiusScale: 0.1}]", "methods.0.radiusScale", "PGA eraser only"),
+        ("target: 0\nmethods: [{name: afu-ic, gamma0: 2}]", "methods.0.gamma0", "gamma: staleness"),
+        ("target: 0\nmethods: [{name: afu-ic, lineSearch: false, probeDrop: 0.1}]", "methods.0.probeDrop", "line search"),
+        ("target: 0\nmethods: [{name: afu-ic, calibration: none, k: 2}]", "methods.0.k", "calibration is none"),
+        ("target: 0\nmethods: [{name: retrain, label: ../elsewhere}]", "methods.0.label", "cannot name a folder"),
+        ("target: 0\nmethods: [{name: knot, clusters: 0}]", "methods.0.clusters", "at least 1"),
     ])
     func mistakesNameTheField(_ text: String, _ field: String, _ reason: String) {
         #expect {

@@ -41,6 +41,51 @@ import Training
         }
     }
 
+    @Test func excludingAHospitalDropsItsBufferedUpdate() throws {
+        try withEngineThreadsLocked {
+            // At 10 samples/s: versions at 2.5 s (hospitals 0, 1) and 4 s (2, 0); hospital 3's update
+            // arrives at 4.5 s and waits in the buffer. Excluding it then must drop it.
+            let async = try SimulationTests.simulation(Self.fedBuff, speeds: .fixed(samplesPerSecond: 10))
+            let made = async.advance(until: 4.6)
+            #expect(made.map(\.contributors) == [[0, 1], [2, 0]])
+            async.excluded = [3]
+            let next = try #require(async.advance())
+            #expect(!next.contributors.contains(3))
+            // Without the exclusion the buffered update is the next version's first.
+            let kept = try SimulationTests.simulation(Self.fedBuff, speeds: .fixed(samplesPerSecond: 10))
+            kept.advance(until: 4.6)
+            #expect(kept.advance()?.contributors.first == 3)
+        }
+    }
+
+    @Test func eachStepIsSeenWithItsOwnModel() throws {
+        try withEngineThreadsLocked {
+            let reference = try SimulationTests.simulation(Self.fedBuff)
+            var models: [[Float]] = []
+            while reference.advance() != nil { models.append(reference.global) }
+            let watched = try SimulationTests.simulation(Self.fedBuff)
+            var seen: [[Float]] = []
+            watched.advance(until: .infinity) { _ in seen.append(watched.global) }
+            #expect(seen == models)
+        }
+    }
+
+    @Test func aLateStartKeepsAvailabilityAbsolute() throws {
+        try withEngineThreadsLocked {
+            // Started at 100 s: hospital 0 left at 50 s and never takes part; hospital 3 joined at 50 s and does.
+            let (samples, hospitals) = SimulationTests.data()
+            let model = try ModelZoo.make("cnn-small", channels: 1, size: 28, classes: 3)
+            let late = FederationSimulation(
+                model: model, samples: samples, hospitals: hospitals,
+                settings: SimulationSettings(
+                    local: SimulationTests.local, protocolKind: .synchronous(rounds: 1, clientFraction: 1, strategy: .fedAvg),
+                    speeds: .fixed(samplesPerSecond: 10), network: SimulationTests.noNetwork, availability: Availability(joins: [3: 50], leaves: [0: 50])),
+                startTime: 100)
+            let round = try #require(late.advance())
+            #expect(round.contributors == [1, 2, 3] && round.virtualTime == 104.5)
+        }
+    }
+
     @Test func stoppingAtATimeChangesNothing() throws {
         try withEngineThreadsLocked {
             let whole = try SimulationTests.simulation(Self.fedBuff)
