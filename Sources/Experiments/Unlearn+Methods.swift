@@ -321,10 +321,12 @@ extension UnlearningSession {
         let share = calibrationEpochs / Double(passes)
         var options = local
         options.epochs = passes
-        let stored = (history?.entries ?? []).filter { $0.hospital != config.target && $0.step <= requestStep }
+        let interval = method.interval ?? 2
+        let stored = (history?.entries ?? []).filter { $0.hospital != config.target && $0.step <= requestStep && $0.step % interval == 0 }
         let steps = Array(Set(stored.map(\.step))).sorted()
         guard !steps.isEmpty else {
-            throw RunError("federaser: the run kept no update of the remaining hospitals before the request (step \(requestStep))")
+            throw RunError(
+                "federaser: the run kept no update of the remaining hospitals at a multiple of Δt = \(interval) before the request (step \(requestStep)); keep history every Δt rounds or set interval")
         }
         let blocks = UnlearningMath.blocks(of: experiment.makeModel().parameters.layout)
         let model = experiment.makeModel()
@@ -378,7 +380,7 @@ extension UnlearningSession {
             label: "", method: "federaser", servedAt: served, timeline: timeline, final: timeline.last!, latency: nil, stallClientSeconds: waits,
             clientSampleEpochs: work, communicationBytes: transfers * modelBytes, serverStorageBytes: storage, erasure: nil, gamma: nil,
             calibratedSteps: nil, meanRemovedFraction: nil,
-            notes: ["rebuilt over \(steps.count) stored steps with E_cal = \(ratio) × E_local; \(stored.count) stored updates (\(storage / 1_048_576) MiB)"])
+            notes: ["rebuilt over \(steps.count) stored steps (Δt = \(interval)) with E_cal = \(ratio) × E_local; \(stored.count) stored updates (\(storage / 1_048_576) MiB)"])
         return (result, simulation.global, log + recorder.log)
     }
 }

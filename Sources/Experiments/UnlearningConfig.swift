@@ -56,8 +56,10 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
         public var accuracyFloor: Double?
         /// pga: synchronous post-training rounds without the target.
         public var postRounds: Int?
-        /// federaser: calibration epochs as a share of the local epochs (E_cal = r·E_local).
+        /// federaser: calibration epochs as a share of the local epochs (E_cal = r·E_local), and Δt: rebuild
+        /// over the stored steps that are multiples of it (default 2; the run must have kept them).
         public var calibrationRatio: Double?
+        public var interval: Int?
         /// knot: clusters of hospitals (by training time) aggregated separately.
         public var clusters: Int?
         /// afu-ic: `pga` or `bounded-loss`.
@@ -85,7 +87,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
 
         static let knobs: [String: Set<String>] = [
             "retrain": ["variant"],
-            "federaser": ["calibrationRatio"],
+            "federaser": ["calibrationRatio", "interval"],
             "knot": ["clusters"],
             "pga": ["radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "postRounds"],
             "afu-ic": [
@@ -98,7 +100,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
             let fields: [(String, Bool)] = [
                 ("variant", variant != nil), ("radius", radius != nil), ("radiusScale", radiusScale != nil), ("learningRate", learningRate != nil),
                 ("momentum", momentum != nil), ("epochs", epochs != nil), ("distanceThreshold", distanceThreshold != nil),
-                ("accuracyFloor", accuracyFloor != nil), ("postRounds", postRounds != nil), ("calibrationRatio", calibrationRatio != nil), ("clusters", clusters != nil), ("eraser", eraser != nil), ("gamma", gamma != nil),
+                ("accuracyFloor", accuracyFloor != nil), ("postRounds", postRounds != nil), ("calibrationRatio", calibrationRatio != nil), ("interval", interval != nil), ("clusters", clusters != nil), ("eraser", eraser != nil), ("gamma", gamma != nil),
                 ("gamma0", gamma0 != nil), ("lineSearch", lineSearch != nil), ("probeDrop", probeDrop != nil), ("preErase", preErase != nil),
                 ("calibration", calibration != nil), ("k", k != nil), ("storedUpdates", storedUpdates != nil), ("perTensor", perTensor != nil),
                 ("restoreNorm", restoreNorm != nil), ("clamp", clamp != nil), ("horizon", horizon != nil),
@@ -159,7 +161,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 if let value, !(0..<1).contains(value) { throw ConfigError("\(field).\(name)", "must lie in [0, 1)") }
             }
             if let beta = method.preErase, !(0...1).contains(beta) { throw ConfigError("\(field).preErase", "β must lie in [0, 1]") }
-            for (name, value) in [("epochs", method.epochs), ("k", method.k), ("clusters", method.clusters)] {
+            for (name, value) in [("epochs", method.epochs), ("k", method.k), ("clusters", method.clusters), ("interval", method.interval)] {
                 if let value, value < 1 { throw ConfigError("\(field).\(name)", "must be at least 1") }
             }
             for (name, value) in [("postRounds", method.postRounds), ("storedUpdates", method.storedUpdates), ("horizon", method.horizon)] {
