@@ -26,33 +26,17 @@ extension Safetensors {
 
     /// `arrays` (name → values; one-dimensional) and string metadata as a safetensors file's bytes.
     public static func encode(arrays: [String: ArrayValues], metadata: [String: String]) -> [UInt8] {
-        let names = arrays.keys.sorted()
-        var header = "{\"__metadata__\":{"
-        header += metadata.sorted { $0.key < $1.key }.map { "\(quoted($0.key)):\(quoted($0.value))" }.joined(separator: ",")
-        header += "}"
-        var offset = 0
-        for name in names {
-            let values = arrays[name]!
-            let bytes = values.count * (values.dtype == "F32" ? 4 : 8)
-            header += ",\(quoted(name)):{\"dtype\":\"\(values.dtype)\",\"shape\":[\(values.count)],\"data_offsets\":[\(offset),\(offset + bytes)]}"
-            offset += bytes
-        }
-        header += "}"
-        while (header.utf8.count % 8) != 0 { header += " " }
-        var out: [UInt8] = []
-        out.reserveCapacity(8 + header.utf8.count + offset)
-        let length = UInt64(header.utf8.count)
-        for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: length >> UInt64(shift))) }
-        out += Array(header.utf8)
-        for name in names {
-            switch arrays[name]! {
-            case .f32(let values):
-                values.withUnsafeBytes { out += $0 }
-            case .f64(let values):
-                values.withUnsafeBytes { out += $0 }
-            }
-        }
-        return out
+        assemble(
+            metadata: metadata,
+            entries: arrays.keys.sorted().map { name in
+                let values = arrays[name]!
+                return Entry(name: name, dtype: values.dtype, shape: [values.count], bytes: values.count * (values.dtype == "F32" ? 4 : 8)) { out in
+                    switch values {
+                    case .f32(let values): values.withUnsafeBytes { out += $0 }
+                    case .f64(let values): values.withUnsafeBytes { out += $0 }
+                    }
+                }
+            })
     }
 
     /// The arrays and metadata of a file `encode(arrays:metadata:)` wrote (any F32/F64 safetensors file

@@ -33,15 +33,35 @@ public enum Safetensors {
         var entries: [(name: String, shape: [Int], values: ArraySlice<Float>)] = []
         for entry in model.parameters.layout.entries { entries.append((entry.name, entry.shape, model.parameters.values[entry.range])) }
         for entry in model.bufferLayout.entries { entries.append((entry.name, entry.shape, model.buffers[entry.range])) }
+        return assemble(
+            metadata: metadata(of: model).merging(extra) { a, _ in a },
+            entries: entries.map { entry in
+                Entry(name: entry.name, dtype: "F32", shape: entry.shape, bytes: entry.values.count * 4) { out in
+                    entry.values.withUnsafeBytes { out += $0 }
+                }
+            })
+    }
+
+    /// One tensor of a file being written: its header fields and how to append its bytes (the host's order,
+    /// which is little-endian on every platform MedSilo builds for, as the format requires).
+    struct Entry {
+        var name: String
+        var dtype: String
+        var shape: [Int]
+        var bytes: Int
+        var append: (inout [UInt8]) -> Void
+    }
+
+    /// The file: the 8-byte header length, the JSON header (metadata sorted by key, then the entries in
+    /// order with their byte ranges), padded with spaces to a multiple of 8, then the entries' bytes.
+    static func assemble(metadata: [String: String], entries: [Entry]) -> [UInt8] {
         var header = "{\"__metadata__\":{"
-        header += metadata(of: model).merging(extra) { a, _ in a }.sorted { $0.key < $1.key }
-            .map { "\(quoted($0.key)):\(quoted($0.value))" }.joined(separator: ",")
+        header += metadata.sorted { $0.key < $1.key }.map { "\(quoted($0.key)):\(quoted($0.value))" }.joined(separator: ",")
         header += "}"
         var offset = 0
         for entry in entries {
-            let bytes = entry.values.count * 4
-            header += ",\(quoted(entry.name)):{\"dtype\":\"F32\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
-            offset += bytes
+            header += ",\(quoted(entry.name)):{\"dtype\":\"\(entry.dtype)\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + entry.bytes)]}"
+            offset += entry.bytes
         }
         header += "}"
         while (header.utf8.count % 8) != 0 { header += " " }
@@ -50,12 +70,7 @@ public enum Safetensors {
         let length = UInt64(header.utf8.count)
         for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: length >> UInt64(shift))) }
         out += Array(header.utf8)
-        for entry in entries {
-            for value in entry.values {
-                let bits = value.bitPattern
-                out += [UInt8(truncatingIfNeeded: bits), UInt8(truncatingIfNeeded: bits >> 8), UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 24)]
-            }
-        }
+        for entry in entries { entry.append(&out) }
         return out
     }
 
