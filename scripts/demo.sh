@@ -3,7 +3,8 @@
 # built-in synthetic benchmark suite as real files (JPEG, DICOM, PNG), ingest each task into a dataset
 # store, describe the stores, spread the derm store across hospitals three ways and compare the plans,
 # train the small CNN on it centrally and federatedly (synchronous FedAvg; asynchronous FedBuff with a
-# straggler); then the decoding showcase (sample images in every encoding).
+# backdoored hospital), erase that hospital with AFU-IC and its baselines; then the decoding showcase
+# (sample images in every encoding).
 set -euo pipefail
 medsilo=${1:?usage: demo.sh MEDSILO_BINARY OUT_DIR}
 out=${2:?usage: demo.sh MEDSILO_BINARY OUT_DIR}
@@ -37,7 +38,7 @@ rm -rf "$out/runs/derm"   # the demo's own run folder; medsilo train never overw
 "$medsilo" train "$out/stores/derm" --model cnn-small --epochs 10 --optimizer adam --lr 0.001 --batch 32 --out "$out/runs/derm"
 
 echo
-echo "== medsilo federate: the derm store's Dirichlet plan, FedAvg (synchronous), then FedBuff with a straggler"
+echo "== medsilo federate: the derm store's Dirichlet plan, FedAvg (synchronous)"
 mkdir -p "$out/experiments"
 cat > "$out/experiments/fedavg.yaml" <<'YAML'
 store: ../stores/derm
@@ -51,15 +52,33 @@ YAML
 cat > "$out/experiments/fedbuff.yaml" <<'YAML'
 store: ../stores/derm
 plan: ../plans/derm-dirichlet.json
-versions: 45
+versions: 100
 strategy: {name: fedbuff, bufferSize: 3}
-local: {epochs: 1, batch: 32, optimizer: adam, lr: 0.001}
-speeds: {kind: stragglers, samplesPerSecond: 200, hospitals: [0], slowdown: 10}
-evaluation: {every: 15}
+local: {epochs: 2, batch: 32, optimizer: adam, lr: 0.001}
+speeds: {kind: fixed, samplesPerSecond: 200}
+backdoor: {hospital: 0, fraction: 0.5, targetClass: 0, value: 3}
+history: {every: 2}
+evaluation: {every: 25}
 YAML
-rm -rf "$out/runs/fedavg" "$out/runs/fedbuff"   # the demo's own run folders; medsilo federate never overwrites one
-"$medsilo" federate "$out/experiments/fedavg.yaml" --out "$out/runs/fedavg"
-"$medsilo" federate "$out/experiments/fedbuff.yaml" --out "$out/runs/fedbuff"
+cat > "$out/experiments/unlearn.yaml" <<'YAML'
+target: 0
+continuation: 30
+evaluation: {every: 5}
+methods:
+  - {name: retrain}
+  - {name: federaser}
+  - {name: pga, radiusScale: 0.3}
+  - {name: afu-ic}
+  - {name: afu-ic, label: afu-no-ic, calibration: none}
+YAML
+rm -rf "$out/runs/fedavg" "$out/runs/fedbuff" "$out/runs/unlearn"   # the demo's own run folders; MedSilo never overwrites one
+"$medsilo" federate "$out/experiments/fedavg.yaml" --out "$out/runs/fedavg" | tail -4
+echo
+echo "== medsilo federate: FedBuff; hospital 0 carries a backdoor (half its images patched and relabelled)"
+"$medsilo" federate "$out/experiments/fedbuff.yaml" --out "$out/runs/fedbuff" | tail -3
+echo
+echo "== medsilo unlearn: hospital 0 withdraws; AFU-IC against retraining, FedEraser, PGA and AFU without calibration"
+"$medsilo" unlearn "$out/experiments/unlearn.yaml" --from "$out/runs/fedbuff" --out "$out/runs/unlearn"
 
 echo
 echo "== medsilo phantoms: sample images in every format and encoding MedSilo decodes"

@@ -114,7 +114,7 @@ extension UnlearningSession {
         let erasure = LocalEraser.erase(
             experiment.makeModel(), samples: experiment.samples, indices: forget, start: start, mode: mode, options: options, validation: validation)
         if erasure.report.collapsed {
-            notes.append("the erasure collapsed the model: \(Int((erasure.report.dominantClassShare * 100).rounded())) % of the target's validation samples go to one class")
+            notes.append("the target's erased model (before any merge or post-training) puts \(Int((erasure.report.dominantClassShare * 100).rounded())) % of its validation samples in one class: collapsed")
         }
         let processed = Double(min(erasure.report.steps * options.batchSize, max(1, erasure.report.epochs) * forget.count))
         return (erasure, processed + extra)
