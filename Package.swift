@@ -80,6 +80,9 @@ let package = Package(
         .target(name: "Federation", dependencies: ["Seeding", "NeuralEngine", "Training", "Partitioning"]),
         /// Unlearning maths on flat parameter vectors: Halimi's ball, FedEraser, AFU-IC's forget basis and merge.
         .target(name: "Unlearning", dependencies: ["NeuralEngine", "Seeding"]),
+        /// Auditing on per-sample model outputs: ROC figures, threshold attacks with class thresholds, LiRA's
+        /// scores, distance to the retrained model, resurfacing and relearning, per-sample scores as CSV.
+        .target(name: "Auditing", dependencies: ["NeuralEngine", "Seeding"]),
 
         /// Federated experiments from a config file: checked against store and plan before any training, run
         /// in a run folder with logs, checkpoints and resume.
@@ -140,6 +143,7 @@ let package = Package(
             name: "ExperimentsTests",
             dependencies: ["Experiments", "Federation", "Partitioning", "Datasets", "Imaging", "NeuralEngine", "TestSupport"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "NeuralEngine", "Seeding"]),
+        .testTarget(name: "AuditingTests", dependencies: ["Auditing", "Seeding"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Datasets", "SyntheticSuite", "TestSupport"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "Seeding", "TestSupport", "medsilo"]),
     ],
