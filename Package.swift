@@ -82,7 +82,7 @@ let package = Package(
         .target(name: "Unlearning", dependencies: ["NeuralEngine", "Seeding"]),
         /// Auditing on per-sample model outputs: ROC figures, threshold attacks with class thresholds, LiRA's
         /// scores, distance to the retrained model, resurfacing and relearning, per-sample scores as CSV.
-        .target(name: "Auditing", dependencies: ["NeuralEngine", "Seeding"]),
+        .target(name: "Auditing"),
 
         /// Federated experiments from a config file: checked against store and plan before any training, run
         /// in a run folder with logs, checkpoints and resume.
