@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "Experiments",
             dependencies: [
-                "Federation", "Partitioning", "Datasets", "Training", "NeuralEngine", "Imaging", "Unlearning", "Seeding",
+                "Federation", "Partitioning", "Datasets", "Training", "NeuralEngine", "Imaging", "Unlearning", "Auditing", "Seeding",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -31,6 +31,8 @@ public struct MethodResult: Sendable, Codable, Equatable {
     public var gamma: Double?
     public var calibratedSteps: Int?
     public var meanRemovedFraction: Double?
+    /// Membership inference against the final model on the target's data.
+    public var audit: MembershipAudit?
     public var notes: [String]
 }
 
@@ -43,8 +45,9 @@ public struct UnlearningResults: Sendable, Codable, Equatable {
     public var requestTime: Double
     public var requestStep: Int
     public var backdoor: Bool
-    /// The pre-trained model at the request.
+    /// The pre-trained model at the request, and its membership audit.
     public var original: TimelinePoint
+    public var originalAudit: MembershipAudit
     public var methods: [MethodResult]
     public var criterion: UnlearningConfig.Criterion
 }
@@ -244,6 +247,8 @@ public final class UnlearningSession {
         try write(identity, to: folder + "/unlearn.json")
         let reference = makeSimulation()
         let original = point(anchor, simulation: reference, time: requestTime, step: 0)
+        let auditSets = auditSets()
+        let originalAudit = audit(anchor, simulation: reference, sets: auditSets)
         var results: [MethodResult] = []
         for method in config.methods {
             let label = method.label ?? method.defaultLabel
@@ -265,6 +270,7 @@ public final class UnlearningSession {
             default: (result, weights, log) = try afuIC(method)
             }
             result.label = label
+            result.audit = audit(weights, simulation: reference, sets: auditSets)
             try make(folder + "/" + label)
             try write(log, to: folder + "/" + label + "/events.jsonl")
             try save(weights, label: label, folder: folder)
@@ -290,7 +296,7 @@ public final class UnlearningSession {
         }
         let summary = UnlearningResults(
             run: runFolder, target: config.target, requestTime: requestTime, requestStep: requestStep, backdoor: experiment.backdoor != nil,
-            original: original, methods: results, criterion: config.criterion)
+            original: original, originalAudit: originalAudit, methods: results, criterion: config.criterion)
         for result in results {
             try write(Array(FederatedRun.json(result).utf8) + [10], to: folder + "/" + result.label + "/results.json")
         }

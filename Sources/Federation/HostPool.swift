@@ -131,6 +131,15 @@ public final class HostPool {
     /// give zero samples). Batches are spread over the workers; figures are combined in sample order, so
     /// they do not depend on the number of workers.
     func evaluate(_ weights: [Float], sets: [[Int]], samples: any SampleSource, classes: Int, batchSize: Int) -> [(metrics: ClassificationMetrics, loss: Double)] {
+        predict(weights, sets: sets, samples: samples, batchSize: batchSize).map { output in
+            let metrics = ClassificationMetrics(scores: output.probabilities, labels: output.labels, classes: classes)
+            return (metrics, output.labels.isEmpty ? 0 : output.lossSum / Double(output.labels.count))
+        }
+    }
+
+    /// Each set's softmax probabilities (rows in sample order), labels and summed cross-entropy under
+    /// `weights`; batches are spread over the workers and put back in order.
+    func predict(_ weights: [Float], sets: [[Int]], samples: any SampleSource, batchSize: Int) -> [(probabilities: [Float], labels: [Int], lossSum: Double)] {
         var chunks: [(set: Int, range: Range<Int>)] = []
         for (s, indices) in sets.enumerated() {
             var start = 0
@@ -161,8 +170,7 @@ public final class HostPool {
                 labels += output.labels
                 lossSum += output.loss
             }
-            let metrics = ClassificationMetrics(scores: probabilities, labels: labels, classes: classes)
-            return (metrics, labels.isEmpty ? 0 : lossSum / Double(labels.count))
+            return (probabilities, labels, lossSum)
         }
     }
 }

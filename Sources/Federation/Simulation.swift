@@ -323,6 +323,12 @@ public final class FederationSimulation {
         for i in global.indices { global[i] += delta[i] }
     }
 
+    /// The softmax probabilities (rows in sample order) and labels of each set of sample indices under
+    /// the global model or other `weights`, computed on the host's threads.
+    public func predict(_ weights: [Float]? = nil, sets: [[Int]], batchSize: Int) -> [(probabilities: [Float], labels: [Int])] {
+        pool.predict(weights ?? global, sets: sets, samples: samples, batchSize: batchSize).map { ($0.probabilities, $0.labels) }
+    }
+
     /// Evaluates the global model (or other `weights` of the same model) on each set of sample indices
     /// with the host's threads.
     public func evaluate(_ weights: [Float]? = nil, sets: [[Int]], classes: Int, batchSize: Int) -> [(metrics: ClassificationMetrics, loss: Double)] {

@@ -63,13 +63,18 @@ struct UnlearnCommand: ParsableCommand {
             return
         }
         print("request at \(formatted(results.requestTime, digits: 1)) virtual s (step \(results.requestStep)); original: test \(formatted(results.original.testAccuracy, digits: 3)), forget \(formatted(results.original.forgetAccuracy, digits: 3))\(results.original.backdoorSuccess.map { ", backdoor \(formatted($0, digits: 3))" } ?? "")")
-        print("method            test  forget  backdoor  served(+s)  first-hit  persistent  stall(client-s)")
+        func mia(_ audit: MembershipAudit?) -> String {
+            guard let loss = audit?.attacks.first(where: { $0.name == "loss" }) else { return "–" }
+            return "\(loss.auc.map { formatted($0, digits: 3) } ?? "–")/\(loss.efficacy.map { formatted($0, digits: 2) } ?? "–")"
+        }
+        print("membership (loss attack, AUC/efficacy on the target's data): original \(mia(results.originalAudit))")
+        print("method            test  forget  backdoor  served(+s)  first-hit  persistent  stall(client-s)  MIA AUC/eff")
         for method in results.methods {
             func cell(_ value: Double?, _ digits: Int) -> String { value.map { formatted($0, digits: digits) } ?? "–" }
             let columns = [
                 method.label.padding(toLength: 16, withPad: " ", startingAt: 0), cell(method.final.testAccuracy, 3), cell(method.final.forgetAccuracy, 3),
                 cell(method.final.backdoorSuccess, 3), cell(method.servedAt - results.requestTime, 1), cell(method.latency?.firstHit, 1),
-                cell(method.latency?.persistent, 1), cell(method.stallClientSeconds, 1),
+                cell(method.latency?.persistent, 1), cell(method.stallClientSeconds, 1), mia(method.audit),
             ]
             print(columns.joined(separator: "  "))
             for note in method.notes { print("    · \(note)") }

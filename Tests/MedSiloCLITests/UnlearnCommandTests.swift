@@ -72,7 +72,20 @@ import TestSupport
         let originalBackdoor = try #require(original["backdoorSuccess"] as? Double)
         // The pre-trained model learned the backdoor; otherwise there would be nothing to verify.
         try #require(originalBackdoor >= 0.5, "original backdoor success \(originalBackdoor)")
+        // The membership audit of the original model and of every method: four attacks, figures in [0, 1].
+        func checkAudit(_ audit: Any?, _ who: String) {
+            let attacks = (audit as? [String: Any])?["attacks"] as? [[String: Any]] ?? []
+            #expect(attacks.compactMap { $0["name"] as? String } == ["loss", "confidence", "entropy", "modifiedEntropy"], "\(who)")
+            for attack in attacks {
+                for key in ["auc", "efficacy"] {
+                    let value = attack[key] as? Double ?? -1
+                    #expect((0...1).contains(value), "\(who) \(attack["name"] ?? "?") \(key) \(value)")
+                }
+            }
+        }
+        checkAudit(summary["originalAudit"], "original")
         let methods = try #require(summary["methods"] as? [[String: Any]])
+        for method in methods { checkAudit(method["audit"], method["label"] as? String ?? "?") }
         #expect(methods.compactMap { $0["label"] as? String } == ["retrain", "retrain-sync", "federaser", "pga", "knot", "afu-ic"])
         for method in methods {
             let label = method["label"] as? String ?? "?"

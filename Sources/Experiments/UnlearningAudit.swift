@@ -1,0 +1,63 @@
+import Auditing
+import Federation
+import Seeding
+
+/// Membership inference on the target's data, as a privacy auditor would run it against a served
+/// model: each threshold attack (loss, confidence, entropy, modified entropy) is calibrated with
+/// class-dependent thresholds on known members (a seeded sample of the remaining hospitals' training
+/// data) and known non-members (one seeded half of the global test set); its decisions on the target's
+/// training samples give the MIA-efficacy (share judged non-member), and its scores separate those
+/// samples from the other half of the test set (AUC, advantage). The goal is to be close to the
+/// retrained model's figures, not at zero.
+public struct MembershipAudit: Sendable, Codable, Equatable {
+    public struct Attack: Sendable, Codable, Equatable {
+        public var name: String
+        public var auc: Double?
+        public var advantage: Double?
+        public var efficacy: Double?
+    }
+
+    public var attacks: [Attack]
+    public var forgetSamples: Int
+    public var nonMemberSamples: Int
+}
+
+extension UnlearningSession {
+    /// The audit's sample sets: calibration members and non-members, evaluation non-members.
+    struct AuditSets {
+        var members: [Int]
+        var calibrationNonMembers: [Int]
+        var nonMembers: [Int]
+    }
+
+    func auditSets() -> AuditSets {
+        var generator = SeededGenerator(seed: config.seed &+ 0xA0D17)
+        func shuffled(_ indices: [Int]) -> [Int] {
+            var order = indices
+            if order.count > 1 {
+                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
+            }
+            return order
+        }
+        let retained = experiment.training.enumerated().filter { $0.offset != config.target }.flatMap(\.element)
+        let test = shuffled(experiment.test)
+        let half = test.count / 2
+        return AuditSets(members: Array(shuffled(retained).prefix(max(half, 200))), calibrationNonMembers: Array(test[..<half]), nonMembers: Array(test[half...]))
+    }
+
+    /// The audit of `weights`.
+    func audit(_ weights: [Float], simulation: FederationSimulation, sets: AuditSets) -> MembershipAudit {
+        let outputs = simulation.predict(weights, sets: [sets.members, sets.calibrationNonMembers, sets.nonMembers, forget], batchSize: config.evaluation.batch)
+        let classes = experiment.store.classes.count
+        let attacks = ThresholdAttack.allCases.map { attack -> MembershipAudit.Attack in
+            let scores = outputs.map { attack.scores(probabilities: $0.probabilities, labels: $0.labels, classes: classes) }
+            let thresholds = ClassThresholds(
+                memberScores: scores[0], memberLabels: outputs[0].labels, nonMemberScores: scores[1], nonMemberLabels: outputs[1].labels, classes: classes)
+            let roc = ROC(memberScores: scores[3], nonMemberScores: scores[2])
+            return MembershipAudit.Attack(
+                name: attack.rawValue, auc: roc?.auc, advantage: roc?.advantage,
+                efficacy: thresholds?.membershipEfficacy(scores: scores[3], labels: outputs[3].labels))
+        }
+        return MembershipAudit(attacks: attacks, forgetSamples: forget.count, nonMemberSamples: sets.nonMembers.count)
+    }
+}
