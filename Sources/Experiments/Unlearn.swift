@@ -1,3 +1,4 @@
+import Auditing
 import Federation
 import Foundation
 import Imaging
@@ -33,6 +34,9 @@ public struct MethodResult: Sendable, Codable, Equatable {
     public var meanRemovedFraction: Double?
     /// Membership inference against the final model on the target's data.
     public var audit: MembershipAudit?
+    /// Whether the forgetting held over the continuation, and how far the final model is from retraining's.
+    public var persistence: Persistence?
+    public var toRetrain: DistanceToRetrain?
     public var notes: [String]
 }
 
@@ -294,6 +298,14 @@ public final class UnlearningSession {
             let note = "no retrain among the methods: latency needs retrain's figures as the criterion's reference"
             for i in results.indices where !results[i].notes.contains(note) { results[i].notes.append(note) }
         }
+        for i in results.indices { results[i].persistence = Persistence(results[i], original: original) }
+        if let retrainLabel = results.first(where: { $0.method == "retrain" })?.label {
+            let retrained = try load(label: retrainLabel, folder: folder)
+            let reference = simulation(predicting: retrained)
+            for i in results.indices where results[i].label != retrainLabel {
+                results[i].toRetrain = distance(try load(label: results[i].label, folder: folder), retrained: retrained, reference: reference)
+            }
+        }
         let summary = UnlearningResults(
             run: runFolder, target: config.target, requestTime: requestTime, requestStep: requestStep, backdoor: experiment.backdoor != nil,
             original: original, originalAudit: originalAudit, methods: results, criterion: config.criterion)
@@ -310,6 +322,32 @@ public final class UnlearningSession {
 
     func write(_ bytes: [UInt8], to path: String) throws(RunError) {
         do { try FileIO.writeAtomically(bytes, to: path) } catch { throw RunError(error.description) }
+    }
+
+    /// A method's model, read back from its folder (so methods read back on --resume count too).
+    func load(label: String, folder: String) throws(RunError) -> [Float] {
+        let model = experiment.makeModel()
+        let path = folder + "/" + label + "/model.safetensors"
+        do { try Safetensors.load(try FileIO.read(path), into: model) } catch { throw RunError("\(path): \(error)") }
+        return model.parameters.values
+    }
+
+    /// A simulation used only to compute outputs, and the retrained model's outputs on the forget and test sets.
+    func simulation(predicting retrained: [Float]) -> (simulation: FederationSimulation, outputs: [(probabilities: [Float], labels: [Int])]) {
+        let simulation = makeSimulation()
+        return (simulation, simulation.predict(retrained, sets: [forget, experiment.test], batchSize: config.evaluation.batch))
+    }
+
+    /// KL(retrained ‖ method) on the forget and test sets, and the weight distance.
+    func distance(_ weights: [Float], retrained: [Float], reference: (simulation: FederationSimulation, outputs: [(probabilities: [Float], labels: [Int])]))
+        -> DistanceToRetrain
+    {
+        let outputs = reference.simulation.predict(weights, sets: [forget, experiment.test], batchSize: config.evaluation.batch)
+        let classes = experiment.store.classes.count
+        return DistanceToRetrain(
+            klForget: ForgettingMetrics.meanKLDivergence(retrained: reference.outputs[0].probabilities, unlearned: outputs[0].probabilities, classes: classes),
+            klTest: ForgettingMetrics.meanKLDivergence(retrained: reference.outputs[1].probabilities, unlearned: outputs[1].probabilities, classes: classes),
+            weightDistance: ForgettingMetrics.weightDistance(weights, retrained))
     }
 
     /// Writes a method's model.

@@ -1,3 +1,4 @@
+import Auditing
 import Federation
 import Foundation
 import Imaging
@@ -112,4 +113,33 @@ public struct HistoryStore {
             throw RunError("\(path): \(error)")
         }
     }
+}
+
+/// Whether forgetting held after the model was served: the resurfacing rate
+/// RR = max(0, a_H − a_0)/max(ε, a_O − a_0) and its peak over the continuation (a_0 at serving, a_H at
+/// the end, a_O the original model's), on forget-set accuracy and, with a backdoor, on its success.
+public struct Persistence: Sendable, Codable, Equatable {
+    public var resurfacingForget: Double
+    public var peakForget: Double?
+    public var resurfacingBackdoor: Double?
+    public var peakBackdoor: Double?
+
+    init?(_ result: MethodResult, original: TimelinePoint) {
+        let curve = result.timeline.filter { $0.virtualTime >= result.servedAt }
+        guard let first = curve.first, let last = curve.last else { return nil }
+        resurfacingForget = ForgettingMetrics.resurfacingRate(original: original.forgetAccuracy, start: first.forgetAccuracy, end: last.forgetAccuracy)
+        peakForget = ForgettingMetrics.peakResurfacing(curve: curve.map(\.forgetAccuracy), original: original.forgetAccuracy)
+        if let success = original.backdoorSuccess, let start = first.backdoorSuccess, let end = last.backdoorSuccess {
+            resurfacingBackdoor = ForgettingMetrics.resurfacingRate(original: success, start: start, end: end)
+            peakBackdoor = ForgettingMetrics.peakResurfacing(curve: curve.compactMap(\.backdoorSuccess), original: success)
+        }
+    }
+}
+
+/// How far a method's final model is from the retrained one: mean KL(p_retrain ‖ p_method) on the
+/// forget and test sets, and ‖w − w_retrain‖ (a weak figure on its own: retraining is seed-dependent).
+public struct DistanceToRetrain: Sendable, Codable, Equatable {
+    public var klForget: Double?
+    public var klTest: Double?
+    public var weightDistance: Double
 }

@@ -86,6 +86,18 @@ import TestSupport
         checkAudit(summary["originalAudit"], "original")
         let methods = try #require(summary["methods"] as? [[String: Any]])
         for method in methods { checkAudit(method["audit"], method["label"] as? String ?? "?") }
+        // Persistence for every method; the distance to retraining for every method but the reference.
+        for method in methods {
+            let label = method["label"] as? String ?? "?"
+            let persistence = method["persistence"] as? [String: Any]
+            #expect((persistence?["resurfacingForget"] as? Double ?? -1) >= 0, "\(label)")
+            let distance = method["toRetrain"] as? [String: Any]
+            if label == "retrain" {
+                #expect(distance == nil)
+            } else {
+                #expect((distance?["klTest"] as? Double ?? -1) >= 0 && (distance?["weightDistance"] as? Double ?? 0) > 0, "\(label)")
+            }
+        }
         #expect(methods.compactMap { $0["label"] as? String } == ["retrain", "retrain-sync", "federaser", "pga", "knot", "afu-ic"])
         for method in methods {
             let label = method["label"] as? String ?? "?"
