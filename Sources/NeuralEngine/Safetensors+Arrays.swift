@@ -42,17 +42,7 @@ extension Safetensors {
     /// The arrays and metadata of a file `encode(arrays:metadata:)` wrote (any F32/F64 safetensors file
     /// whose tensors are read flat); every byte range is checked against the file before it is read.
     public static func decodeArrays(_ bytes: [UInt8]) throws(FormatError) -> (arrays: [String: ArrayValues], metadata: [String: String]) {
-        guard bytes.count >= 8 else { throw FormatError(description: "shorter than the 8-byte header length") }
-        var length = 0
-        for i in 0..<8 { length |= Int(bytes[i]) << (8 * i) }
-        guard length > 1, length <= bytes.count - 8 else { throw FormatError(description: "header length \(length) does not fit the \(bytes.count)-byte file") }
-        let header: [String: HeaderEntry]
-        do {
-            header = try JSONDecoder().decode([String: HeaderEntry].self, from: Data(bytes[8..<8 + length]))
-        } catch {
-            throw FormatError(description: "the header is not safetensors JSON (\(error))")
-        }
-        let data = 8 + length
+        let (header, data) = try parseHeader(bytes)
         var arrays: [String: ArrayValues] = [:]
         var metadata: [String: String] = [:]
         for (name, entry) in header {

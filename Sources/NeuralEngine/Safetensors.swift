@@ -77,16 +77,7 @@ public enum Safetensors {
     /// Loads `bytes` into `model`, checking the architecture recorded in the metadata (when present)
     /// and that every parameter and buffer of the model is there with its shape, as F32.
     public static func load(_ bytes: [UInt8], into model: Sequential) throws(FormatError) {
-        guard bytes.count >= 8 else { throw FormatError(description: "shorter than the 8-byte header length") }
-        var length = 0
-        for i in 0..<8 { length |= Int(bytes[i]) << (8 * i) }
-        guard length > 1, length <= bytes.count - 8 else { throw FormatError(description: "header length \(length) does not fit the \(bytes.count)-byte file") }
-        let header: [String: HeaderEntry]
-        do {
-            header = try JSONDecoder().decode([String: HeaderEntry].self, from: Data(bytes[8..<8 + length]))
-        } catch {
-            throw FormatError(description: "the header is not safetensors JSON (\(error))")
-        }
+        let (header, data) = try parseHeader(bytes)
         if case .metadata(let metadata)? = header["__metadata__"], let architecture = metadata["medsilo.architecture"] {
             let expected = Self.metadata(of: model)
             for key in ["medsilo.architecture", "medsilo.input", "medsilo.classes"] where metadata[key] != expected[key] {
@@ -94,7 +85,6 @@ public enum Safetensors {
                     description: "made for \(architecture) with input \(metadata["medsilo.input"] ?? "?") and \(metadata["medsilo.classes"] ?? "?") classes, not \(model.name) with \(expected["medsilo.input"]!) and \(expected["medsilo.classes"]!)")
             }
         }
-        let data = 8 + length
         func read(_ name: String, shape: [Int], into values: inout [Float], at range: Range<Int>) throws(FormatError) {
             guard case .tensor(let info)? = header[name] else { throw FormatError(description: "no tensor \(name)") }
             guard info.dtype == "F32" else { throw FormatError(description: "\(name) is \(info.dtype), not F32") }
@@ -118,6 +108,19 @@ public enum Safetensors {
         for entry in model.bufferLayout.entries { try read(entry.name, shape: entry.shape, into: &buffers, at: entry.range) }
         model.parameters.values = parameters
         model.buffers = buffers
+    }
+
+    /// The JSON header's entries and where the data begins, after checking the length prefix fits.
+    static func parseHeader(_ bytes: [UInt8]) throws(FormatError) -> (entries: [String: HeaderEntry], data: Int) {
+        guard bytes.count >= 8 else { throw FormatError(description: "shorter than the 8-byte header length") }
+        var length = 0
+        for i in 0..<8 { length |= Int(bytes[i]) << (8 * i) }
+        guard length > 1, length <= bytes.count - 8 else { throw FormatError(description: "header length \(length) does not fit the \(bytes.count)-byte file") }
+        do {
+            return (try JSONDecoder().decode([String: HeaderEntry].self, from: Data(bytes[8..<8 + length])), 8 + length)
+        } catch {
+            throw FormatError(description: "the header is not safetensors JSON (\(error))")
+        }
     }
 
     enum HeaderEntry: Decodable {
