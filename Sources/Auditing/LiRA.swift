@@ -150,8 +150,10 @@ public enum LiRA {
         }
     }
 
-    /// Per-example fits, with each example's σ or the pooled one.
-    static func fits(_ observations: [[Double]], _ options: Options) -> [GaussianFit] {
+    /// Per-example Gaussian fits of per-example observations (at least one each), with each example's σ
+    /// or, with `options.fixedVariance`, the σ pooled over all of them: what `onlineScores` and
+    /// `offlineScores` score against, for callers that fit once and score many queries.
+    public static func fits(_ observations: [[Double]], _ options: Options) -> [GaussianFit] {
         precondition(observations.allSatisfy { !$0.isEmpty }, "every example needs at least one shadow observation")
         guard options.fixedVariance else {
             let minimum = options.minimumStandardDeviation
