@@ -141,7 +141,9 @@ let package = Package(
             name: "FederationTests", dependencies: ["Federation", "Seeding", "Training", "NeuralEngine", "Datasets", "Imaging", "TestSupport"]),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "Federation", "Partitioning", "Datasets", "Imaging", "NeuralEngine", "TestSupport"]),
+            dependencies: [
+                "Experiments", "Federation", "Partitioning", "Datasets", "Imaging", "NeuralEngine", "Training", "Auditing", "TestSupport",
+            ]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "NeuralEngine", "Seeding"]),
         .testTarget(name: "AuditingTests", dependencies: ["Auditing", "Seeding"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Datasets", "SyntheticSuite", "TestSupport"]),
