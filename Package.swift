@@ -83,6 +83,8 @@ let package = Package(
         /// Auditing on per-sample model outputs: ROC figures, threshold attacks with class thresholds, LiRA's
         /// scores, distance to the retrained model, resurfacing and relearning, per-sample scores as CSV.
         .target(name: "Auditing"),
+        /// Report output without Foundation: SVG line charts and heatmaps, tables (Markdown, HTML, CSV), HTML reports.
+        .target(name: "Reporting"),
 
         /// Federated experiments from a config file: checked against store and plan before any training, run
         /// in a run folder with logs, checkpoints and resume.
@@ -146,6 +148,7 @@ let package = Package(
             ]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "NeuralEngine", "Seeding"]),
         .testTarget(name: "AuditingTests", dependencies: ["Auditing", "Seeding"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Datasets", "SyntheticSuite", "TestSupport"]),
         .testTarget(name: "MedSiloCLITests", dependencies: ["Imaging", "Seeding", "TestSupport", "medsilo"]),
     ],
