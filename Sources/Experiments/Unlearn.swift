@@ -65,12 +65,18 @@ public final class UnlearningSession {
     public let runFolder: String
     let history: HistoryStore?
     let forget: [Int]
+    /// The target's samples the membership audit asks about: all of them, or with a backdoor the ones left
+    /// clean — a stamped, relabelled sample is told apart by the trigger alone (the backdoor's success
+    /// measures that), which would swamp what the attacks say about membership.
+    let auditForget: [Int]
     let probe: [Int]
     /// The state at the request.
     private(set) var requestCheckpoint: [UInt8] = []
     public private(set) var requestTime = 0.0
     public private(set) var requestStep = 0
     var anchor: [Float] = []
+    /// The membership audit's sample sets (seeded by the config).
+    lazy var sets = auditSets()
 
     /// Opens the run and checks the config against it; every problem is reported before anything runs.
     public init(run folder: String, config: UnlearningConfig, cores: Int) throws(ConfigError) {
@@ -96,6 +102,8 @@ public final class UnlearningSession {
         guard config.target < hospitals else { throw ConfigError("target", "hospital \(config.target) is not in the run (0–\(hospitals - 1))") }
         guard hospitals >= 2 else { throw ConfigError("target", "the run has one hospital; erasing it leaves nobody to train") }
         forget = experiment.training[config.target]
+        let stamped = Set((experiment.samples as? BackdooredSamples)?.stamped ?? [])
+        auditForget = forget.filter { !stamped.contains($0) }
         var generator = SeededGenerator(seed: config.seed &+ 0x9806E)
         probe = experiment.test.filter { _ in generator.nextUnit() < 0.2 }
         for (i, method) in config.methods.enumerated() {
@@ -192,9 +200,13 @@ public final class UnlearningSession {
                 model: model, source: experiment.store, indices: experiment.test, targetClass: settings.targetClass, batchSize: config.evaluation.batch,
                 trigger: experiment.trigger)
         }
+        let outputs = simulation.predict(weights, sets: [auditForget, sets.nonMembers], batchSize: config.evaluation.batch)
+        let classes = experiment.store.classes.count
+        let loss = outputs.map { ThresholdAttack.loss.scores(probabilities: $0.probabilities, labels: $0.labels, classes: classes) }
         return TimelinePoint(
             virtualTime: time, step: step, testAccuracy: results[0].metrics.accuracy, forgetAccuracy: results[1].metrics.accuracy,
-            forgetLoss: results[1].loss, backdoorSuccess: backdoor)
+            forgetLoss: results[1].loss, backdoorSuccess: backdoor,
+            membershipAUC: ROC(memberScores: loss[0], nonMemberScores: loss[1])?.auc)
     }
 
     func probeAccuracy(_ weights: [Float], simulation: FederationSimulation) -> Double {
@@ -251,8 +263,10 @@ public final class UnlearningSession {
         try write(identity, to: folder + "/unlearn.json")
         let reference = makeSimulation()
         let original = point(anchor, simulation: reference, time: requestTime, step: 0)
-        let auditSets = auditSets()
+        let auditSets = sets
         let originalAudit = audit(anchor, simulation: reference, sets: auditSets)
+        try make(folder + "/original")
+        try save(anchor, label: "original", folder: folder)
         var results: [MethodResult] = []
         for method in config.methods {
             let label = method.label ?? method.defaultLabel

@@ -15,14 +15,21 @@ public struct TimelinePoint: Sendable, Codable, Equatable {
     public var forgetLoss: Double
     /// Share of triggered test images classified as the backdoor's class (nil without a backdoor).
     public var backdoorSuccess: Double?
+    /// AUC of the loss-threshold membership attack separating the target's training samples from held-out
+    /// test samples (the audit's non-member half), so the audit can be followed over the continuation.
+    public var membershipAUC: Double?
 
-    public init(virtualTime: Double, step: Int, testAccuracy: Double, forgetAccuracy: Double, forgetLoss: Double, backdoorSuccess: Double?) {
+    public init(
+        virtualTime: Double, step: Int, testAccuracy: Double, forgetAccuracy: Double, forgetLoss: Double, backdoorSuccess: Double?,
+        membershipAUC: Double? = nil
+    ) {
         self.virtualTime = virtualTime
         self.step = step
         self.testAccuracy = testAccuracy
         self.forgetAccuracy = forgetAccuracy
         self.forgetLoss = forgetLoss
         self.backdoorSuccess = backdoorSuccess
+        self.membershipAUC = membershipAUC
     }
 }
 

@@ -192,6 +192,9 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
             guard !label.isEmpty, !label.contains("/"), label != ".", label != ".." else {
                 throw ConfigError("\(field).label", "'\(label)' cannot name a folder (no '/', not empty, '.' or '..')")
             }
+            guard label != "original", label != "evaluation" else {
+                throw ConfigError("\(field).label", "'\(label)' names the output's own folder (the model at the request, or the evaluation); choose another label")
+            }
             guard labels.insert(label).inserted else {
                 throw ConfigError("\(field).label", "two methods are labelled '\(label)'; give each a distinct label")
             }
