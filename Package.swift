@@ -92,6 +92,7 @@ let package = Package(
             name: "Experiments",
             dependencies: [
                 "Federation", "Partitioning", "Datasets", "Training", "NeuralEngine", "Imaging", "Unlearning", "Auditing", "Seeding",
+                "SyntheticSuite", "Reporting",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

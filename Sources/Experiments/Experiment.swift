@@ -114,6 +114,16 @@ public struct Experiment {
         return value
     }
 
+    /// The checks that need neither store nor plan (strategy and its parameters, local training, speed and
+    /// network profiles), so a bench can refuse a config before it builds any data.
+    static func checkWithoutData(_ config: ExperimentConfig) throws(ConfigError) {
+        var copy = config
+        _ = try resolveProtocol(&copy)
+        _ = try resolveLocal(config.local, model: config.model, seed: config.seed)
+        _ = try resolveSpeeds(config.speeds, hospitals: Int.max)
+        _ = try resolveNetwork(config.network)
+    }
+
     static func resolveProtocol(_ config: inout ExperimentConfig) throws(ConfigError) -> FederationProtocol {
         let strategy = config.strategy
         guard let allowed = ExperimentConfig.Strategy.parameters[strategy.name] else {

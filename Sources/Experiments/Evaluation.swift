@@ -1,0 +1,335 @@
+import Auditing
+import Federation
+import Imaging
+import Foundation
+import NeuralEngine
+import Seeding
+import Training
+
+/// How `medsilo evaluate` audits an unlearning output: the shadow models behind LiRA and Shokri's attack,
+/// and the relearning test.
+public struct EvaluationSettings: Sendable, Codable, Equatable {
+    /// Shadow models (M, even; 0 turns LiRA and the shadow-model attack off).
+    public var shadows: Int = 8
+    /// Epochs each shadow trains, with the run's local optimiser, learning rate and batch.
+    public var shadowEpochs: Int = 10
+    /// Retained samples every shadow trains on besides its half of the audited examples (default: as
+    /// many as there are audited examples), so shadows are as good as the audited models.
+    public var shadowBase: Int?
+    /// Fine-tuning steps on the forget set at most, and the evaluation interval, for the relearn time.
+    public var relearnSteps: Int = 60
+    public var relearnEvery: Int = 5
+    public var seed: UInt64 = 0
+    /// Host threads (default: all cores); results do not depend on it.
+    public var threads: Int?
+
+    public init() {}
+
+    func check() throws(ConfigError) {
+        guard shadows == 0 || (shadows >= 2 && shadows % 2 == 0) else {
+            throw ConfigError("shadows", "LiRA needs an even number of shadow models (each example IN half of them), or 0 for none")
+        }
+        guard shadowEpochs >= 1 else { throw ConfigError("shadowEpochs", "must be at least 1") }
+        guard (shadowBase ?? 0) >= 0 else { throw ConfigError("shadowBase", "must not be negative") }
+        guard relearnSteps >= 0, relearnEvery >= 1 else { throw ConfigError("relearnEvery", "relearnSteps ≥ 0 and relearnEvery ≥ 1") }
+        guard (threads ?? 1) >= 1 else { throw ConfigError("threads", "must be at least 1") }
+    }
+}
+
+/// One model's figures: utility, forgetting, the membership attacks and the relearn time.
+public struct ModelEvaluation: Sendable, Codable, Equatable {
+    public var label: String
+    /// `original` (the pre-trained model at the request), or the method's name.
+    public var method: String
+    public var testAccuracy: Double
+    public var balancedAccuracy: Double
+    public var macroAUC: Double?
+    /// Accuracy on the retained hospitals' training samples.
+    public var retainAccuracy: Double
+    public var forgetAccuracy: Double
+    public var forgetLoss: Double
+    public var backdoorSuccess: Double?
+    /// Every attack's figures on the target's samples (members) against held-out test samples.
+    public var attacks: [AttackFigures]
+    /// Fine-tuning steps on the forget set until its accuracy is back at the original model's (nil: not
+    /// within `relearnSteps`), and the forget accuracy every `relearnEvery` steps from step 0.
+    public var relearnSteps: Int?
+    public var relearnCurve: [Double]
+
+    public func attack(_ name: String) -> AttackFigures? { attacks.first { $0.attack == name } }
+}
+
+/// Whether the audit can tell a model that saw the target's data from one that did not: the original
+/// model's attack AUC must exceed the retrained model's by more than twice their combined standard
+/// error (Hanley and McNeil's approximation). Otherwise every "forgotten" verdict would be meaningless.
+public struct AuditVerdict: Sendable, Codable, Equatable {
+    public var attack: String
+    public var originalAUC: Double
+    public var retrainAUC: Double
+    public var gap: Double
+    public var standardError: Double
+    public var conclusive: Bool
+    public var explanation: String
+}
+
+/// evaluation.json of `medsilo evaluate`.
+public struct EvaluationResults: Sendable, Codable, Equatable {
+    public var format = "medsilo-evaluate"
+    public var version = 1
+    public var unlearning: String
+    public var target: Int
+    public var forgetSamples: Int
+    public var nonMemberSamples: Int
+    /// `target-held-out` (the target's validation and local test samples) or `global-test`.
+    public var nonMemberSource: String
+    public var settings: EvaluationSettings
+    /// The original model first, then the methods in the unlearning config's order.
+    public var models: [ModelEvaluation]
+    public var verdict: AuditVerdict?
+}
+
+/// The full audit of an unlearning output (`medsilo unlearn`'s folder): for the model at the request and
+/// every method's model — utility (test, balanced and retain accuracy, macro AUC), forgetting (forget
+/// accuracy and loss, backdoor), the four calibrated threshold attacks, LiRA (online, offline, each also
+/// with a fixed variance) and Shokri's shadow-model attack, all as AUC, advantage, TPR at 1 % and 0.1 %
+/// FPR, balanced accuracy and MIA-efficacy, with per-sample scores as CSV — and the relearn time.
+///
+/// Members are the target's training samples (with a backdoor, the unstamped ones), non-members the
+/// target's own held-out samples (or half the global test set when it has too few; the same sets as
+/// `medsilo unlearn`'s audit, `UnlearningSession.auditSets`). The shadows are trained once per output and kept
+/// (`shadows.safetensors`); each model's figures are written as soon as they are computed, so an
+/// interrupted evaluation resumes where it stopped.
+public final class UnlearningEvaluation {
+    public let folder: String
+    public let session: UnlearningSession
+    public let settings: EvaluationSettings
+    let labels: [(label: String, method: String)]
+    let threads: Int
+
+    public init(unlearning folder: String, settings: EvaluationSettings, cores: Int) throws(ConfigError) {
+        try settings.check()
+        let identity: UnlearningSession.Identity
+        do {
+            identity = try JSONDecoder().decode(UnlearningSession.Identity.self, from: Data(try FileIO.read(folder + "/unlearn.json")))
+        } catch {
+            throw ConfigError("", "\(folder) is not an output of medsilo unlearn (no readable unlearn.json: \(error))")
+        }
+        guard access(folder + "/results.json", F_OK) == 0 else {
+            throw ConfigError("", "\(folder): the unlearning experiment has not finished (no results.json); finish it with medsilo unlearn --resume")
+        }
+        self.folder = folder
+        self.settings = settings
+        session = try UnlearningSession(run: identity.run, config: identity.config, cores: cores)
+        labels = [("original", "original")] + identity.config.methods.map { ($0.label ?? $0.defaultLabel, $0.name) }
+        threads = max(1, settings.threads ?? cores)
+    }
+
+    /// Evaluates every model; `out` defaults to `<unlearning>/evaluation`.
+    public func run(out: String? = nil, progress: (String) -> Void = { _ in }) throws(RunError) -> EvaluationResults {
+        let out = out ?? folder + "/evaluation"
+        try session.make(out)
+        try session.make(out + "/models")
+        try session.make(out + "/scores")
+        let experiment = session.experiment
+        let sets = session.sets
+        let forget = session.auditForget
+        let population = forget + sets.nonMembers
+        let classes = experiment.store.classes.count
+        let model = experiment.makeModel()
+        model.setThreads(threads)
+
+        // Shadow models, trained once and kept.
+        var shadowAttacks: [any MembershipAttack] = []
+        if settings.shadows > 0 {
+            let shadowSettings = ShadowSettings(
+                models: settings.shadows, epochs: settings.shadowEpochs, batch: experiment.settings.local.batchSize,
+                learningRate: experiment.settings.local.learningRate, optimizer: experiment.settings.local.optimizer, seed: settings.seed &+ 0x54AD0)
+            let path = out + "/shadows.safetensors"
+            var pool: ShadowPool?
+            if let bytes = try? FileIO.read(path) {
+                pool = try? ShadowPool.load(bytes, expecting: shadowSettings, population: population, classes: classes)
+                if pool != nil { progress("shadow models: read back") }
+            }
+            if pool == nil {
+                let fresh = ShadowPool(settings: shadowSettings, population: population, classes: classes)
+                let base = shadowBase(sets: sets)
+                progress("shadow models: training \(settings.shadows) on \(base.count) retained + half of \(population.count) audited samples")
+                fresh.train(makeModel: { experiment.makeModel() }, samples: experiment.samples, base: base, threads: threads) { done, total in
+                    progress("shadow models: \(done)/\(total)")
+                }
+                try session.write(fresh.encoded(), to: path)
+                pool = fresh
+            }
+            if let pool {
+                shadowAttacks = LiRAAttack.Variant.allCases.map { pool.lira($0) } + [pool.shokri(seed: settings.seed &+ 0x5B0C)]
+            }
+        }
+
+        let reference = session.makeSimulation()
+        let originalWeights = try session.load(label: "original", folder: folder)
+        let originalForget = session.point(originalWeights, simulation: reference, time: 0, step: 0).forgetAccuracy
+        var evaluations: [ModelEvaluation] = []
+        for (label, method) in labels {
+            let done = out + "/models/" + label + ".json"
+            if let bytes = try? FileIO.read(done), let stored = try? JSONDecoder().decode(ModelEvaluation.self, from: Data(bytes)) {
+                evaluations.append(stored)
+                progress("\(label): evaluated before, read back")
+                continue
+            }
+            progress("\(label): evaluating")
+            let weights = try session.load(label: label, folder: folder)
+            model.parameters.values = weights
+            let point = session.point(weights, simulation: reference, time: 0, step: 0)
+            let test = Self.outputs(model, samples: experiment.samples, indices: experiment.test, classes: classes, batch: session.config.evaluation.batch)
+            let utility = ClassificationMetrics(scores: test.probabilities, labels: test.labels, classes: classes)
+            let retained = experiment.training.enumerated().filter { $0.offset != session.config.target }.flatMap(\.element)
+            let retain = Self.outputs(model, samples: experiment.samples, indices: retained, classes: classes, batch: session.config.evaluation.batch)
+            let retainAccuracy = ClassificationMetrics(scores: retain.probabilities, labels: retain.labels, classes: classes).accuracy
+
+            // The attacks: calibrated thresholds, then the shadow attacks.
+            let batch = session.config.evaluation.batch
+            let members = Self.outputs(model, samples: experiment.samples, indices: forget, classes: classes, batch: batch)
+            let nonMembers = Self.outputs(model, samples: experiment.samples, indices: sets.nonMembers, classes: classes, batch: batch)
+            let calibrationMembers = Self.outputs(model, samples: experiment.samples, indices: sets.members, classes: classes, batch: batch)
+            let calibrationNonMembers = Self.outputs(model, samples: experiment.samples, indices: sets.calibrationNonMembers, classes: classes, batch: batch)
+            var attacks: [any MembershipAttack] = ThresholdAttack.allCases.compactMap {
+                CalibratedThresholdAttack(attack: $0, members: calibrationMembers, nonMembers: calibrationNonMembers)
+            }
+            attacks += shadowAttacks
+            var table = ScoreTable(
+                ids: (forget + sets.nonMembers).map(String.init), labels: members.labels + nonMembers.labels,
+                isMember: [Bool](repeating: true, count: forget.count) + [Bool](repeating: false, count: sets.nonMembers.count))
+            var figures: [AttackFigures] = []
+            for attack in attacks {
+                let result = attack.figures(members: members, nonMembers: nonMembers)
+                figures.append(result.figures)
+                table.append(attack.name, scores: result.memberScores + result.nonMemberScores)
+            }
+            try session.write(Array(table.csv.utf8), to: out + "/scores/" + label + ".csv")
+
+            let curve = relearnCurve(weights, model: model)
+            model.parameters.values = weights
+            let evaluation = ModelEvaluation(
+                label: label, method: method, testAccuracy: utility.accuracy, balancedAccuracy: utility.balancedAccuracy, macroAUC: utility.macroAUC,
+                retainAccuracy: retainAccuracy, forgetAccuracy: point.forgetAccuracy, forgetLoss: point.forgetLoss, backdoorSuccess: point.backdoorSuccess,
+                attacks: figures,
+                relearnSteps: ForgettingMetrics.relearnTime(accuracies: curve, original: originalForget).map { $0 * settings.relearnEvery },
+                relearnCurve: curve)
+            try session.write(Array(FederatedRun.json(evaluation).utf8) + [10], to: done)
+            evaluations.append(evaluation)
+        }
+        let results = EvaluationResults(
+            unlearning: folder, target: session.config.target, forgetSamples: forget.count,
+            nonMemberSamples: sets.nonMembers.count, nonMemberSource: sets.nonMemberSource, settings: settings, models: evaluations,
+            verdict: Self.verdict(evaluations, members: forget.count, nonMembers: sets.nonMembers.count))
+        try session.write(Array(FederatedRun.json(results).utf8) + [10], to: out + "/evaluation.json")
+        return results
+    }
+
+    /// Retained samples every shadow trains on: a seeded sample of the retained hospitals' training data.
+    func shadowBase(sets: UnlearningSession.AuditSets) -> [Int] {
+        let experiment = session.experiment
+        let retained = experiment.training.enumerated().filter { $0.offset != session.config.target }.flatMap(\.element)
+        let count = min(retained.count, settings.shadowBase ?? (session.auditForget.count + sets.nonMembers.count))
+        var generator = SeededGenerator(seed: settings.seed &+ 0xBA5E)
+        var order = retained
+        if order.count > 1 {
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
+        }
+        return Array(order.prefix(count)).sorted()
+    }
+
+    /// Forget-set accuracy while fine-tuning `weights` on the forget set with the run's local optimiser:
+    /// at step 0 and after every `relearnEvery` steps, up to `relearnSteps` (stopping once the accuracy is
+    /// back at the original's is not done, so every model's curve has the same length). Each interval
+    /// draws its batches from a fresh seeded shuffle of the forget set.
+    func relearnCurve(_ weights: [Float], model: Sequential) -> [Double] {
+        let experiment = session.experiment
+        let forget = session.forget
+        let classes = experiment.store.classes.count
+        func accuracy() -> Double {
+            let output = Self.outputs(model, samples: experiment.samples, indices: forget, classes: classes, batch: session.config.evaluation.batch)
+            return ClassificationMetrics(scores: output.probabilities, labels: output.labels, classes: classes).accuracy
+        }
+        model.parameters.values = weights
+        var curve = [accuracy()]
+        guard settings.relearnSteps > 0, !forget.isEmpty else { return curve }
+        var options = experiment.settings.local
+        options.objective = .crossEntropy
+        var optimizer = Trainer.makeOptimizer(options)
+        var generator = SeededGenerator(seed: settings.seed &+ 0x4E1EA4)
+        var steps = 0
+        while steps < settings.relearnSteps {
+            let chunk = min(settings.relearnEvery, settings.relearnSteps - steps)
+            var made = 0
+            while made < chunk {
+                _ = Trainer.runEpoch(
+                    model, samples: experiment.samples, indices: forget, options: options, optimizer: &optimizer, generator: &generator,
+                    afterStep: { _ in made += 1 }, shouldStop: { made >= chunk })
+            }
+            steps += chunk
+            curve.append(accuracy())
+        }
+        return curve
+    }
+
+    /// Logits, softmax probabilities and labels of `model` (evaluation mode) on `indices`.
+    static func outputs(_ model: Sequential, samples: any SampleSource, indices: [Int], classes: Int, batch: Int) -> AttackQuery {
+        let batches = Batches(source: samples, indices: indices, batchSize: batch)
+        var logits: [Float] = []
+        var probabilities: [Float] = []
+        var labels: [Int] = []
+        logits.reserveCapacity(indices.count * classes)
+        var start = 0
+        while start < indices.count {
+            let (x, y) = batches.load(indices[start..<min(indices.count, start + batch)])
+            var context = ForwardContext(training: false)
+            let z = model.forward(x, &context)
+            logits += z.values
+            probabilities += SoftmaxCrossEntropy.logSoftmax(z).map { expf($0) }
+            labels += y
+            start += y.count
+        }
+        return AttackQuery(ids: indices, probabilities: probabilities, logits: logits, labels: labels, classes: classes)
+    }
+
+    /// The verdict, on an attack fixed in advance — the loss-threshold attack's AUC, which needs neither
+    /// shadow models nor calibration (picking whichever attack shows the largest gap would overstate what
+    /// the audit sees): the original model against the first retrained one.
+    static func verdict(_ models: [ModelEvaluation], members: Int, nonMembers: Int) -> AuditVerdict? {
+        guard let original = models.first(where: { $0.method == "original" }), let retrain = models.first(where: { $0.method == "retrain" }) else { return nil }
+        let name = "loss"
+        guard let a = original.attack(name)?.auc, let b = retrain.attack(name)?.auc else { return nil }
+        let se = (hanleyMcNeil(a, members, nonMembers) * hanleyMcNeil(a, members, nonMembers) + hanleyMcNeil(b, members, nonMembers) * hanleyMcNeil(b, members, nonMembers)).squareRoot()
+        let gap = a - b
+        let conclusive = gap > 2 * se
+        let text = conclusive
+            ? "the \(name) attack tells the original model (AUC \(fixed(a))) from the retrained one (AUC \(fixed(b))): gap \(fixed(gap)) > 2 × SE \(fixed(se)); methods can be judged by how close they come to retraining"
+            : "inconclusive: the \(name) attack's AUC on the original model (\(fixed(a))) is not clearly above the retrained model's (\(fixed(b))): gap \(fixed(gap)) ≤ 2 × SE \(fixed(se)); this audit cannot show that any method forgot"
+        return AuditVerdict(attack: name, originalAUC: a, retrainAUC: b, gap: gap, standardError: se, conclusive: conclusive, explanation: text)
+    }
+
+    /// Hanley and McNeil's (1982) standard error of an AUC from n₁ positives and n₀ negatives.
+    static func hanleyMcNeil(_ auc: Double, _ positives: Int, _ negatives: Int) -> Double {
+        guard positives > 0, negatives > 0 else { return .infinity }
+        let q1 = auc / (2 - auc), q2 = 2 * auc * auc / (1 + auc)
+        let n1 = Double(positives), n0 = Double(negatives)
+        let variance = (auc * (1 - auc) + (n1 - 1) * (q1 - auc * auc) + (n0 - 1) * (q2 - auc * auc)) / (n1 * n0)
+        return max(0, variance).squareRoot()
+    }
+
+    static func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
+}
+
+extension EvaluationSettings {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        shadows = try c.decodeIfPresent(Int.self, forKey: .shadows) ?? shadows
+        shadowEpochs = try c.decodeIfPresent(Int.self, forKey: .shadowEpochs) ?? shadowEpochs
+        shadowBase = try c.decodeIfPresent(Int.self, forKey: .shadowBase)
+        relearnSteps = try c.decodeIfPresent(Int.self, forKey: .relearnSteps) ?? relearnSteps
+        relearnEvery = try c.decodeIfPresent(Int.self, forKey: .relearnEvery) ?? relearnEvery
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads)
+    }
+}
