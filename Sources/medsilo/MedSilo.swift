@@ -10,7 +10,7 @@ struct MedSilo: ParsableCommand {
         version: version,
         subcommands: [
             Inspect.self, Convert.self, Phantoms.self, Synth.self, IngestCommand.self, StoreCommand.self, PartitionCommand.self,
-            TrainCommand.self, FederateCommand.self, UnlearnCommand.self, DoctorCommand.self,
+            TrainCommand.self, FederateCommand.self, UnlearnCommand.self, EvaluateCommand.self, BenchCommand.self, DoctorCommand.self,
         ]
     )
 

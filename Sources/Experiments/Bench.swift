@@ -1,0 +1,330 @@
+import Datasets
+import Foundation
+import Imaging
+import Partitioning
+import SyntheticSuite
+
+/// One cell of a bench: a dataset, a partition and a seed, and in the straggler sweep the target's slowdown.
+public struct BenchCell: Sendable, Codable, Equatable {
+    public var dataset: String
+    public var partition: String
+    public var seed: UInt64
+    /// Straggler sweep: how many times slower than the other hospitals the target trains.
+    public var slowdown: Double?
+    /// The cell's folder, relative to the bench folder.
+    public var path: String
+
+    public var label: String { "\(dataset)/\(partition)/s\(seed)" + (slowdown.map { " target ×\(BenchCell.factor($0)) slower" } ?? "") }
+
+    static func factor(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+}
+
+/// A benchmark run (`medsilo bench`): for every dataset × partition × seed, pre-training (`medsilo
+/// federate`), unlearning by every method (`medsilo unlearn`) and the audit (`medsilo evaluate`), then the
+/// straggler sweep; then results.json, CSV tables and the report. Every phase writes its results when it
+/// ends and is skipped when they are there, so a bench stopped at any moment continues where it stopped
+/// when the same command runs again; a folder holding another bench is refused.
+///
+/// DIR/
+///   bench.json                       the resolved config (what the folder holds)
+///   data/synth/, data/stores/NAME/   the built-in suite's files and every dataset's store
+///   plans/NAME-PARTITION-sSEED.json  partition plans
+///   cells/NAME/PARTITION/sSEED/      federate/ (run folder), unlearn/ (with evaluation/)
+///   stragglers/xFACTOR/              federate/, unlearn/
+///   results.json, tables/*.csv, report.md, report.html
+public final class Bench {
+    public let config: BenchConfig
+    public let folder: String
+    let cores: Int
+    public let cells: [BenchCell]
+    public let sweep: [BenchCell]
+
+    public init(config: BenchConfig, folder: String, cores: Int) {
+        self.config = config
+        self.folder = folder
+        self.cores = cores
+        var cells: [BenchCell] = []
+        for dataset in config.datasets {
+            for partition in config.partitions {
+                for seed in config.seeds {
+                    cells.append(BenchCell(
+                        dataset: dataset.name, partition: partition.label, seed: seed, slowdown: nil,
+                        path: "cells/\(dataset.name)/\(partition.label)/s\(seed)"))
+                }
+            }
+        }
+        self.cells = cells
+        // A slowdown of 1 on a main cell whose hospitals all train at the sweep's speed is that cell: its
+        // folder is reused.
+        let speeds = config.federation.speeds
+        let uniform = speeds.kind == "fixed" && speeds.samplesPerSecond == config.stragglers?.samplesPerSecond
+        sweep = (config.stragglers?.factors ?? []).map {
+            BenchCell(
+                dataset: config.datasets[0].name, partition: config.partitions[0].label, seed: config.seeds[0], slowdown: $0,
+                path: $0 == 1 && uniform ? cells[0].path : "stragglers/x\(BenchCell.factor($0))")
+        }
+    }
+
+    func path(_ relative: String) -> String { folder + "/" + relative }
+
+    // MARK: Running
+
+    /// Runs (or reuses) every phase, then writes the results and the report.
+    public func run(progress: (String) -> Void = { _ in }) throws(RunError) -> BenchResults {
+        try claim()
+        let lock = open(path(".lock"), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw RunError("\(folder): cannot write (\(String(cString: strerror(errno))))") }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else { throw RunError("\(folder) is in use by another medsilo process") }
+
+        var clock = PhaseClock(total: 1 + cells.count * 3 + sweep.count * 2)
+        func report(_ cell: String, _ phase: String) {
+            progress("[\(clock.done + 1)/\(clock.total)] \(cell) · \(phase) · \(clock.elapsedText)\(clock.etaText.map { " · ETA \($0)" } ?? "")")
+        }
+        report("data", "stores and plans")
+        let stores = try prepareData(progress: progress)
+        clock.finish("data")
+
+        for cell in cells + sweep {
+            if cell.slowdown != nil, cells.contains(where: { $0.path == cell.path }) {
+                clock.finish("reused")
+                clock.finish("reused")
+                continue
+            }
+            let store = stores[cell.dataset]!
+            let plan = try planPath(cell, store: store)
+            report(cell.label, "federate")
+            let runFolder = try federate(cell, store: store, plan: plan, progress: progress)
+            clock.finish("federate")
+            report(cell.label, "unlearn")
+            try unlearn(cell, run: runFolder, progress: progress)
+            clock.finish("unlearn")
+            if cell.slowdown == nil {
+                report(cell.label, "evaluate")
+                try evaluate(cell, progress: progress)
+                clock.finish("evaluate")
+            }
+        }
+        progress("writing results.json, tables and the report (\(clock.elapsedText))")
+        let results = try collect(stores: stores)
+        try BenchReport(bench: self, results: results).write()
+        try write(Array(FederatedRun.json(results).utf8) + [10], to: path("results.json"))
+        return results
+    }
+
+    /// Makes the folder this bench's, or checks it already is.
+    func claim() throws(RunError) {
+        let identity = Array(FederatedRun.json(config).utf8) + [10]
+        if let stored = try? FileIO.read(path("bench.json")) {
+            guard stored == identity else {
+                throw RunError("\(folder) holds another bench (its bench.json differs); choose another --out, or run the same preset or config to continue it")
+            }
+            return
+        }
+        if access(folder, F_OK) == 0, !((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).isEmpty {
+            throw RunError("\(folder) exists and is not a bench folder; results are never overwritten (choose another --out)")
+        }
+        try make(folder)
+        try write(identity, to: path("bench.json"))
+    }
+
+    // MARK: Data
+
+    /// Every dataset's store (absolute path), building what is missing: the synthetic suite's files and
+    /// stores, MedMNIST stores; given stores are opened to check them.
+    func prepareData(progress: (String) -> Void) throws(RunError) -> [String: String] {
+        var stores: [String: String] = [:]
+        let tasks = config.datasets.compactMap(\.synthetic)
+        if !tasks.isEmpty, access(path("data/synth/.complete"), F_OK) != 0 {
+            progress("writing the synthetic suite (\(tasks.joined(separator: ", "))) to \(path("data/synth"))")
+            let synthetic = config.synthetic
+            let bounds = synthetic.imagesPerPatient.split(separator: "-").compactMap { Int($0) }
+            let options = SynthOptions(
+                tasks: tasks.compactMap { SyntheticSuite.Task(rawValue: $0) }, hospitals: synthetic.sites, patients: synthetic.patients,
+                imagesPerPatient: (bounds.first ?? 2)...(bounds.last ?? 6), size: synthetic.imageSize, seed: synthetic.seed, threads: cores)
+            do { _ = try SyntheticSuite.generate(options, to: path("data/synth")) } catch { throw RunError("synthetic suite: \(error.description)") }
+            try write([], to: path("data/synth/.complete"))
+        }
+        for dataset in config.datasets {
+            if let given = dataset.store {
+                do { _ = try DatasetStore(path: given) } catch { throw RunError("dataset \(dataset.name): \(error.description)") }
+                stores[dataset.name] = absolute(given)
+                continue
+            }
+            let store = path("data/stores/" + dataset.name)
+            if (try? DatasetStore(path: store)) == nil {
+                let source = dataset.synthetic.map { path("data/synth/" + $0) } ?? dataset.medmnist!
+                let channels = dataset.channels ?? (dataset.synthetic == "ct" ? 1 : 3)
+                progress("ingesting \(dataset.name) (\(source)) at \(dataset.size ?? 28)×\(dataset.size ?? 28)×\(channels)")
+                let kind: LayoutKind = dataset.medmnist != nil ? .medmnist : .auto
+                do {
+                    let manifest = try LayoutSelection.manifest(source: source, kind: kind, options: LayoutOptions())
+                    let options = IngestOptions(preprocessing: PreprocessSettings(size: dataset.size ?? 28, channels: channels))
+                    _ = try Ingest.run(manifest, to: store, options: options, progress: { _ in }, shouldStop: { false })
+                } catch { throw RunError("dataset \(dataset.name): \(error.description)") }
+            }
+            stores[dataset.name] = absolute(store)
+        }
+        return stores
+    }
+
+    /// The cell's partition plan, built if missing.
+    func planPath(_ cell: BenchCell, store: String) throws(RunError) -> String {
+        let file = path("plans/\(cell.dataset)-\(cell.partition)-s\(cell.seed).json")
+        if access(file, F_OK) == 0 { return absolute(file) }
+        let partition = config.partitions.first { $0.label == cell.partition }!
+        let opened: DatasetStore
+        do { opened = try DatasetStore(path: store) } catch { throw RunError(error.description) }
+        let plan: PartitionPlan
+        do {
+            let partitioner: any Partitioner = switch partition.scheme {
+            case "iid": IIDPartitioner()
+            case "natural": NaturalPartitioner()
+            default: DirichletPartitioner(alpha: partition.alpha ?? 0.5, minimumSize: 10, selfBalancing: false)
+            }
+            plan = try PlanBuilder.build(store: opened, partitioner: partitioner, hospitals: partition.hospitals, seed: cell.seed)
+        } catch { throw RunError("\(cell.dataset), partition \(cell.partition): \(error.description)") }
+        guard config.target < plan.hospitals.count else {
+            throw RunError("\(cell.dataset), partition \(cell.partition): target \(config.target) is not among its \(plan.hospitals.count) hospitals")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(plan) else { throw RunError("\(file): cannot encode the plan") }
+        try make(path("plans"))
+        try write(Array(data) + [10], to: file)
+        return absolute(file)
+    }
+
+    // MARK: Phases
+
+    /// Pre-trains the cell's federation (resuming a run that has a checkpoint); returns the run folder.
+    func federate(_ cell: BenchCell, store: String, plan: String, progress: (String) -> Void) throws(RunError) -> String {
+        let run = path(cell.path + "/federate")
+        var experiment = config.federation
+        experiment.store = store
+        experiment.plan = plan
+        experiment.seed = cell.seed
+        experiment.threads = nil
+        if let slowdown = cell.slowdown, let stragglers = config.stragglers {
+            var speeds = ExperimentConfig.Speeds()
+            speeds.kind = "stragglers"
+            speeds.samplesPerSecond = stragglers.samplesPerSecond
+            speeds.hospitals = [config.target]
+            speeds.slowdown = slowdown
+            experiment.speeds = speeds
+        }
+        let resolved: Experiment
+        do { resolved = try Experiment.resolve(experiment, directory: "", cores: cores) } catch {
+            throw RunError("\(cell.label): federation.\(error.description)")
+        }
+        let resume = access(run + "/checkpoint.safetensors", F_OK) == 0
+        if !resume { try removeTree(run) }
+        try make(path(cell.path))
+        do {
+            _ = try FederatedRun(experiment: resolved, folder: run).run(resume: resume) { step in
+                if step.step % max(1, step.steps / 4) == 0 {
+                    progress("    step \(step.step)/\(step.steps) · virtual \(Int(step.virtualTime)) s\(step.evaluation.map { " · test \(BenchReport.fixed($0.test.accuracy, 3))" } ?? "")")
+                }
+            }
+        } catch { throw RunError("\(cell.label): \(error.description)") }
+        return run
+    }
+
+    /// Unlearns the cell's target with every method (the sweep: the listed ones), resuming what was done.
+    func unlearn(_ cell: BenchCell, run: String, progress: (String) -> Void) throws(RunError) {
+        let out = path(cell.path + "/unlearn")
+        if access(out + "/results.json", F_OK) == 0 { return }
+        var unlearning = config.unlearning
+        unlearning.seed = cell.seed
+        if cell.slowdown != nil, let labels = config.stragglers?.methods {
+            unlearning.methods = unlearning.methods.filter { labels.contains($0.label ?? $0.defaultLabel) }
+        }
+        let resume = access(out + "/unlearn.json", F_OK) == 0
+        if !resume { try removeTree(out) }
+        do {
+            let session = try UnlearningSession(run: run, config: unlearning, cores: cores)
+            _ = try session.run(out: out, resume: resume) { progress("    " + $0) }
+        } catch let error as ConfigError {
+            throw RunError("\(cell.label): unlearning.\(error.description)")
+        } catch let error as RunError {
+            throw RunError("\(cell.label): \(error.description)")
+        } catch { throw RunError("\(cell.label): \(error)") }
+    }
+
+    /// Audits every model of the cell's unlearning (resuming what was done).
+    func evaluate(_ cell: BenchCell, progress: (String) -> Void) throws(RunError) {
+        let unlearning = path(cell.path + "/unlearn")
+        if access(unlearning + "/evaluation/evaluation.json", F_OK) == 0 { return }
+        var settings = config.evaluation
+        settings.seed = settings.seed &+ cell.seed
+        do {
+            let evaluation = try UnlearningEvaluation(unlearning: unlearning, settings: settings, cores: cores)
+            _ = try evaluation.run { progress("    " + $0) }
+        } catch let error as ConfigError {
+            throw RunError("\(cell.label): evaluation.\(error.description)")
+        } catch let error as RunError {
+            throw RunError("\(cell.label): \(error.description)")
+        } catch { throw RunError("\(cell.label): \(error)") }
+    }
+
+    // MARK: Files
+
+    func make(_ directory: String) throws(RunError) {
+        do { try FileIO.createDirectory(directory) } catch { throw RunError(error.description) }
+    }
+
+    func write(_ bytes: [UInt8], to file: String) throws(RunError) {
+        do { try FileIO.writeAtomically(bytes, to: file) } catch { throw RunError(error.description) }
+    }
+
+    /// Removes a phase's partial folder that holds nothing to resume from.
+    func removeTree(_ directory: String) throws(RunError) {
+        guard access(directory, F_OK) == 0 else { return }
+        do { try FileManager.default.removeItem(atPath: directory) } catch { throw RunError("\(directory): cannot remove a partial phase (\(error))") }
+    }
+
+    func absolute(_ file: String) -> String {
+        guard let resolved = realpath(file, nil) else { return file }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}
+
+/// Phases done, host time, and the estimate of what remains from the mean time of each kind of phase
+/// done so far in this session (phases read back take no time and are not counted).
+struct PhaseClock {
+    let total: Int
+    var done = 0
+    let start = ContinuousClock.now
+    var last = ContinuousClock.now
+    var durations: [String: [Double]] = [:]
+    var kinds: [String] = []
+
+    init(total: Int) { self.total = total }
+
+    mutating func finish(_ kind: String) {
+        let now = ContinuousClock.now
+        let seconds = Double((now - last).components.seconds) + Double((now - last).components.attoseconds) * 1e-18
+        if seconds > 0.5 { durations[kind, default: []].append(seconds) }
+        last = now
+        done += 1
+    }
+
+    var elapsedText: String { Self.duration(Double((ContinuousClock.now - start).components.seconds)) }
+
+    /// Remaining phases, each at the mean of its kind (or of every phase measured) so far.
+    var etaText: String? {
+        let measured = durations.values.flatMap { $0 }
+        guard !measured.isEmpty else { return nil }
+        let overall = measured.reduce(0, +) / Double(measured.count)
+        func mean(_ kind: String) -> Double { durations[kind].map { $0.reduce(0, +) / Double($0.count) } ?? overall }
+        // Remaining phases cycle federate, unlearn, evaluate per main cell; the sweep has no evaluation.
+        let remaining = Double(total - done) * (mean("federate") + mean("unlearn") + mean("evaluate")) / 3
+        return Self.duration(remaining)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m" : s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
+    }
+}

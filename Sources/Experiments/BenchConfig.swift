@@ -1,0 +1,233 @@
+import Foundation
+import Yams
+
+/// A benchmark as a user writes it (YAML or JSON; `medsilo bench --preset quick|paper|FILE`): datasets ×
+/// partitions × seeds, each cell pre-trained federatedly, unlearned by every method, audited, with an
+/// optional straggler sweep. The `federation` block takes `medsilo federate`'s fields (but `store`, `plan`
+/// and `seed`, which the bench fills in per cell), `unlearning` takes `medsilo unlearn`'s (but `target` and
+/// `seed`), `evaluation` takes `medsilo evaluate`'s. See docs/results.md.
+public struct BenchConfig: Sendable, Codable, Equatable {
+    public var name: String
+    public var seeds: [UInt64]
+    public var datasets: [Dataset]
+    public var synthetic: Synthetic
+    public var partitions: [Partition]
+    /// The hospital (plan index) that asks to be forgotten; a `federation.backdoor` is put on it.
+    public var target: Int
+    public var federation: ExperimentConfig
+    public var unlearning: UnlearningConfig
+    public var evaluation: EvaluationSettings
+    public var stragglers: Stragglers?
+
+    public struct Dataset: Sendable, Codable, Equatable {
+        public var name: String
+        /// A task of the built-in synthetic suite (derm, ct, path), a MedMNIST .npz file, or a dataset store.
+        public var synthetic: String?
+        public var medmnist: String?
+        public var store: String?
+        /// Ingest size and channels (synthetic and MedMNIST; default 28 and 3, 1 for ct).
+        public var size: Int?
+        public var channels: Int?
+    }
+
+    /// How the synthetic suite is drawn (medsilo synth's options).
+    public struct Synthetic: Sendable, Codable, Equatable {
+        public var patients: Int = 240
+        public var sites: Int = 5
+        public var imagesPerPatient: String = "2-6"
+        /// The side of the written images; stores are ingested at the dataset's `size`.
+        public var imageSize: Int = 64
+        public var seed: UInt64 = 0
+        public init() {}
+    }
+
+    public struct Partition: Sendable, Codable, Equatable {
+        /// dirichlet, iid or natural (one hospital per site).
+        public var scheme: String = "dirichlet"
+        public var alpha: Double?
+        public var hospitals: Int?
+        public init() {}
+
+        public var label: String {
+            switch scheme {
+            case "dirichlet": "dirichlet-a\(alpha.map { String($0) } ?? "0.5")"
+            default: scheme
+            }
+        }
+    }
+
+    /// The straggler sweep: on the first dataset and partition and the first seed, every other hospital
+    /// trains at `samplesPerSecond` and the target `factor`× slower; the listed methods (labels; default
+    /// all) unlearn it. Shows how latency and stall grow with the target's slowness.
+    public struct Stragglers: Sendable, Codable, Equatable {
+        public var factors: [Double] = [1, 3, 10, 30]
+        public var samplesPerSecond: Double = 200
+        public var methods: [String]?
+        public init() {}
+    }
+}
+
+// MARK: Reading
+
+extension BenchConfig {
+    /// The built-in presets.
+    public static let presets = ["quick", "paper"]
+
+    public static func preset(_ name: String) -> String? {
+        switch name {
+        case "quick": quickPreset
+        case "paper": paperPreset
+        default: nil
+        }
+    }
+
+    /// Parses YAML (or JSON) text, the first problem reported with its field.
+    public static func parse(_ text: String) throws(ConfigError) -> BenchConfig {
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch { throw ConfigError("", "not YAML or JSON (\(error))") }
+        guard let node, let mapping = node.mapping else { throw ConfigError("", "the bench config must be a mapping of fields (datasets, federation, unlearning, …)") }
+        try ConfigReader.checkFields(node, schema: schema, path: "")
+        func sub(_ key: String) -> Node? { mapping[key] }
+        func decode<T: Decodable>(_ type: T.Type, _ key: String) throws(ConfigError) -> T? {
+            guard let value = sub(key) else { return nil }
+            do { return try YAMLDecoder().decode(T.self, from: ConfigReader.textKeys(value)) } catch let error as DecodingError {
+                let inner = ConfigError.from(error)
+                throw ConfigError(inner.field.isEmpty ? key : "\(key).\(inner.field)", inner.reason)
+            } catch { throw ConfigError(key, "\(error)") }
+        }
+        let target = try decode(Int.self, "target") ?? 0
+        guard let datasets = try decode([Dataset].self, "datasets"), !datasets.isEmpty else { throw ConfigError("datasets", "required: at least one dataset") }
+        var config = BenchConfig(
+            name: try decode(String.self, "name") ?? "bench", seeds: try decode([UInt64].self, "seeds") ?? [0], datasets: datasets,
+            synthetic: try decode(Synthetic.self, "synthetic") ?? Synthetic(), partitions: try decode([Partition].self, "partitions") ?? [Partition()],
+            target: target, federation: ExperimentConfig(store: "", plan: ""), unlearning: UnlearningConfig(target: target, methods: []),
+            evaluation: try decode(EvaluationSettings.self, "evaluation") ?? EvaluationSettings(), stragglers: try decode(Stragglers.self, "stragglers"))
+        // The federation and unlearning blocks, read by their own commands' readers with the bench's fields filled in.
+        guard let federation = sub("federation")?.mapping else { throw ConfigError("federation", "required: medsilo federate's fields (versions or rounds, strategy, local, …)") }
+        for key in ["store", "plan", "seed"] where federation[key] != nil {
+            throw ConfigError("federation.\(key)", "set by the bench for each cell; leave it out")
+        }
+        var federationPairs = Array(federation.map { ($0.key, $0.value) })
+        federationPairs += [(Node("store"), Node("-")), (Node("plan"), Node("-"))]
+        if let backdoor = federation["backdoor"]?.mapping {
+            guard backdoor["hospital"] == nil else { throw ConfigError("federation.backdoor.hospital", "the backdoor is put on the bench's target; leave it out") }
+            let index = federationPairs.firstIndex { $0.0.string == "backdoor" }!
+            federationPairs[index].1 = .mapping(Node.Mapping(Array(backdoor.map { ($0.key, $0.value) }) + [(Node("hospital"), Node(String(target), Tag(.int)))]))
+        }
+        config.federation = try prefixed("federation") { () throws(ConfigError) in
+            let federation = try ExperimentConfig.parse(try serialized(.mapping(Node.Mapping(federationPairs))))
+            try Experiment.checkWithoutData(federation)
+            return federation
+        }
+        guard let unlearning = sub("unlearning")?.mapping else { throw ConfigError("unlearning", "required: medsilo unlearn's fields (methods, continuation, …)") }
+        for key in ["target", "seed"] where unlearning[key] != nil {
+            throw ConfigError("unlearning.\(key)", "set by the bench (target at the top level, the seed per cell); leave it out")
+        }
+        let unlearningPairs = Array(unlearning.map { ($0.key, $0.value) }) + [(Node("target"), Node(String(target), Tag(.int)))]
+        config.unlearning = try prefixed("unlearning") { () throws(ConfigError) in
+            try UnlearningConfig.parse(try serialized(.mapping(Node.Mapping(unlearningPairs))))
+        }
+        try config.check()
+        return config
+    }
+
+    static func serialized(_ node: Node) throws(ConfigError) -> String {
+        do { return try Yams.serialize(node: node) } catch { throw ConfigError("", "\(error)") }
+    }
+
+    static func prefixed<T>(_ prefix: String, _ body: () throws(ConfigError) -> T) throws(ConfigError) -> T {
+        do { return try body() } catch { throw ConfigError(error.field.isEmpty ? prefix : "\(prefix).\(error.field)", error.reason) }
+    }
+
+    func check() throws(ConfigError) {
+        guard !seeds.isEmpty else { throw ConfigError("seeds", "at least one seed") }
+        guard Set(seeds).count == seeds.count else { throw ConfigError("seeds", "a seed is listed twice") }
+        var names: Set<String> = []
+        for (i, dataset) in datasets.enumerated() {
+            let field = "datasets.\(i)"
+            guard !dataset.name.isEmpty, !dataset.name.contains("/"), dataset.name != ".", dataset.name != ".." else {
+                throw ConfigError("\(field).name", "'\(dataset.name)' cannot name a folder")
+            }
+            guard names.insert(dataset.name).inserted else { throw ConfigError("\(field).name", "two datasets are named '\(dataset.name)'") }
+            let sources = [dataset.synthetic, dataset.medmnist, dataset.store].compactMap { $0 }
+            guard sources.count == 1 else { throw ConfigError(field, "give exactly one of synthetic (derm, ct, path), medmnist (an .npz file) or store (a dataset store)") }
+            if let task = dataset.synthetic, !["derm", "ct", "path"].contains(task) {
+                throw ConfigError("\(field).synthetic", "unknown task '\(task)' (the built-in suite has derm, ct, path)")
+            }
+            if let file = dataset.medmnist, access(file, R_OK) != 0 {
+                throw ConfigError("\(field).medmnist", "\(file): no such readable file (download the MedMNIST .npz, e.g. pathmnist.npz, and point here)")
+            }
+            if let store = dataset.store, access(store + "/store.json", R_OK) != 0, access(store, R_OK) != 0 {
+                throw ConfigError("\(field).store", "\(store): no such dataset store")
+            }
+            if let size = dataset.size, !(8...512).contains(size) { throw ConfigError("\(field).size", "must be 8–512") }
+            if let channels = dataset.channels, ![1, 3].contains(channels) { throw ConfigError("\(field).channels", "must be 1 or 3") }
+        }
+        for (i, partition) in partitions.enumerated() {
+            let field = "partitions.\(i)"
+            guard ["dirichlet", "iid", "natural"].contains(partition.scheme) else {
+                throw ConfigError("\(field).scheme", "unknown scheme '\(partition.scheme)' (the bench takes dirichlet, iid, natural)")
+            }
+            if partition.scheme == "natural", partition.hospitals != nil { throw ConfigError("\(field).hospitals", "natural has one hospital per site") }
+            if partition.scheme != "natural", (partition.hospitals ?? 0) < 2 { throw ConfigError("\(field).hospitals", "required: at least 2") }
+            if partition.scheme != "dirichlet", partition.alpha != nil { throw ConfigError("\(field).alpha", "only dirichlet takes alpha") }
+            if let alpha = partition.alpha, !(alpha > 0) { throw ConfigError("\(field).alpha", "must be positive") }
+            if let hospitals = partition.hospitals, target >= hospitals { throw ConfigError("target", "hospital \(target) is not among \(field)'s \(hospitals)") }
+        }
+        guard target >= 0 else { throw ConfigError("target", "must not be negative") }
+        guard synthetic.patients >= 10 else { throw ConfigError("synthetic.patients", "at least 10") }
+        do { try evaluation.check() } catch { throw ConfigError("evaluation.\(error.field)", error.reason) }
+        if let stragglers {
+            guard !stragglers.factors.isEmpty, stragglers.factors.allSatisfy({ $0 >= 1 }) else {
+                throw ConfigError("stragglers.factors", "one or more slowdowns, each at least 1")
+            }
+            guard stragglers.samplesPerSecond > 0 else { throw ConfigError("stragglers.samplesPerSecond", "must be positive") }
+            let labels = Set(unlearning.methods.map { $0.label ?? $0.defaultLabel })
+            for (i, label) in (stragglers.methods ?? []).enumerated() where !labels.contains(label) {
+                throw ConfigError("stragglers.methods.\(i)", "no method is labelled '\(label)' (labels: \(labels.sorted().joined(separator: ", ")))")
+            }
+        }
+    }
+
+    static let schema: ConfigSchema = .mapping([
+        "name": .value, "seeds": .value, "target": .value,
+        "datasets": .list(.mapping(["name": .value, "synthetic": .value, "medmnist": .value, "store": .value, "size": .value, "channels": .value])),
+        "synthetic": .mapping(["patients": .value, "sites": .value, "imagesPerPatient": .value, "imageSize": .value, "seed": .value]),
+        "partitions": .list(.mapping(["scheme": .value, "alpha": .value, "hospitals": .value])),
+        "federation": .free, "unlearning": .free,
+        "evaluation": .mapping([
+            "shadows": .value, "shadowEpochs": .value, "shadowBase": .value, "relearnSteps": .value, "relearnEvery": .value, "seed": .value,
+            "threads": .value,
+        ]),
+        "stragglers": .mapping(["factors": .value, "samplesPerSecond": .value, "methods": .value]),
+    ])
+}
+
+extension BenchConfig.Synthetic {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        patients = try c.decodeIfPresent(Int.self, forKey: .patients) ?? patients
+        sites = try c.decodeIfPresent(Int.self, forKey: .sites) ?? sites
+        imagesPerPatient = try c.decodeIfPresent(String.self, forKey: .imagesPerPatient) ?? imagesPerPatient
+        imageSize = try c.decodeIfPresent(Int.self, forKey: .imageSize) ?? imageSize
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+    }
+}
+
+extension BenchConfig.Partition {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        scheme = try c.decodeIfPresent(String.self, forKey: .scheme) ?? scheme
+        alpha = try c.decodeIfPresent(Double.self, forKey: .alpha)
+        hospitals = try c.decodeIfPresent(Int.self, forKey: .hospitals)
+    }
+}
+
+extension BenchConfig.Stragglers {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        factors = try c.decodeIfPresent([Double].self, forKey: .factors) ?? factors
+        samplesPerSecond = try c.decodeIfPresent(Double.self, forKey: .samplesPerSecond) ?? samplesPerSecond
+        methods = try c.decodeIfPresent([String].self, forKey: .methods)
+    }
+}

@@ -1,0 +1,89 @@
+extension BenchConfig {
+    /// `--preset quick`: the derm task of the built-in suite at 28×28, five hospitals, FedBuff with a
+    /// backdoored target, every method and two ablations, one seed, four shadow models, and a two-point
+    /// straggler sweep — a few minutes on two cores. Calibrated so the audit can see membership: the
+    /// hospitals of the main cell train at one speed (a slow target's updates arrive so stale that FedBuff
+    /// hardly learns them), and 250 versions let the model fit the target's samples (at 100 versions the
+    /// loss attack could not tell the original model from the retrained one on the target's clean data);
+    /// the sweep slows the target down.
+    static let quickPreset = """
+        name: quick
+        seeds: [1]
+        datasets:
+          - {name: derm, synthetic: derm, size: 28}
+        synthetic: {patients: 240, sites: 5, imageSize: 32}
+        partitions:
+          - {scheme: dirichlet, alpha: 0.5, hospitals: 5}
+        target: 0
+        federation:
+          versions: 250
+          strategy: {name: fedbuff, bufferSize: 3}
+          local: {epochs: 2, batch: 32, optimizer: adam, lr: 0.001}
+          speeds: {kind: fixed, samplesPerSecond: 200}
+          backdoor: {fraction: 0.5, targetClass: 0, value: 3}
+          history: {every: 2}
+          evaluation: {every: 50}
+        unlearning:
+          continuation: 30
+          evaluation: {every: 5}
+          methods:
+            - {name: retrain, variant: synchronous}
+            - {name: retrain, variant: asynchronous}
+            - {name: federaser}
+            - {name: pga, radiusScale: 0.3}
+            - {name: knot}
+            - {name: afu-ic}
+            - {name: afu-ic, label: afu-no-ic, calibration: none}
+            - {name: afu-ic, label: afu-pre-erase, preErase: 0.3}
+        evaluation: {shadows: 4, shadowEpochs: 8, relearnSteps: 30, relearnEvery: 5}
+        stragglers:
+          factors: [1, 10]
+          samplesPerSecond: 200
+          methods: [retrain-sync, retrain-async, federaser, pga, afu-ic]
+        """
+
+    /// `--preset paper`: the three synthetic tasks, ten hospitals split by Dirichlet α = 0.5 and by site,
+    /// heterogeneous speeds, every method and ablation, three seeds, 16 shadow models, and the straggler
+    /// sweep 1×, 3×, 10×, 30×. Hours on two cores; MedMNIST files replace the synthetic tasks in a config
+    /// of one's own (docs/results.md).
+    static let paperPreset = """
+        name: paper
+        seeds: [1, 2, 3]
+        datasets:
+          - {name: derm, synthetic: derm, size: 28}
+          - {name: ct, synthetic: ct, size: 28, channels: 1}
+          - {name: path, synthetic: path, size: 28}
+        synthetic: {patients: 600, sites: 10, imageSize: 32}
+        partitions:
+          - {scheme: dirichlet, alpha: 0.5, hospitals: 10}
+          - {scheme: natural}
+        target: 0
+        federation:
+          versions: 300
+          strategy: {name: fedbuff, bufferSize: 5}
+          local: {epochs: 2, batch: 32, optimizer: adam, lr: 0.001}
+          speeds: {kind: log-normal, median: 200, sigma: 0.5}
+          backdoor: {fraction: 0.5, targetClass: 0, value: 3}
+          history: {every: 2}
+          evaluation: {every: 50}
+        unlearning:
+          continuation: 60
+          evaluation: {every: 10}
+          methods:
+            - {name: retrain, variant: synchronous}
+            - {name: retrain, variant: asynchronous}
+            - {name: federaser}
+            - {name: pga, radiusScale: 0.3}
+            - {name: knot}
+            - {name: afu-ic}
+            - {name: afu-ic, label: afu-no-ic, calibration: none}
+            - {name: afu-ic, label: afu-two-sided, calibration: two-sided}
+            - {name: afu-ic, label: afu-pre-erase, preErase: 0.3}
+            - {name: afu-ic, label: afu-staleness-gamma, gamma: staleness}
+        evaluation: {shadows: 16, shadowEpochs: 10, relearnSteps: 60, relearnEvery: 5}
+        stragglers:
+          factors: [1, 3, 10, 30]
+          samplesPerSecond: 200
+          methods: [retrain-sync, retrain-async, federaser, pga, knot, afu-ic]
+        """
+}

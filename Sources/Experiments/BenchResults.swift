@@ -1,0 +1,140 @@
+import Foundation
+import Imaging
+import Partitioning
+
+/// A figure over seeds: mean, sample standard deviation (nil for one seed) and how many seeds had it.
+public struct SeedStatistic: Sendable, Codable, Equatable {
+    public var mean: Double
+    public var std: Double?
+    public var count: Int
+
+    init?(_ values: [Double?]) {
+        let finite = values.compactMap { $0 }.filter(\.isFinite)
+        guard !finite.isEmpty else { return nil }
+        count = finite.count
+        mean = finite.reduce(0, +) / Double(count)
+        let mean = mean
+        std = count < 2 ? nil : (finite.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(count - 1)).squareRoot()
+    }
+}
+
+/// One cell's results, as its phases wrote them.
+public struct CellResults: Sendable, Codable, Equatable {
+    public var cell: BenchCell
+    public var pretraining: RunResults
+    public var unlearning: UnlearningResults
+    /// Absent in the straggler sweep.
+    public var evaluation: EvaluationResults?
+}
+
+/// A row of the headline table: one method (or the original model) on one dataset and partition, over
+/// the seeds.
+public struct HeadlineRow: Sendable, Codable, Equatable {
+    public var dataset: String
+    public var partition: String
+    public var label: String
+    public var method: String
+    public var testAccuracy: SeedStatistic?
+    public var retainAccuracy: SeedStatistic?
+    public var forgetAccuracy: SeedStatistic?
+    public var backdoorSuccess: SeedStatistic?
+    /// AUC of the loss-threshold attack and of LiRA online; LiRA's TPR at 1 % FPR.
+    public var lossAUC: SeedStatistic?
+    public var liraAUC: SeedStatistic?
+    public var liraTPRAt1PercentFPR: SeedStatistic?
+    /// Virtual seconds from the request to a persistent hit of the forgetting criterion.
+    public var latency: SeedStatistic?
+    public var stallClientSeconds: SeedStatistic?
+    /// Resurfacing rate over the continuation: on the backdoor's success when there is one, else on
+    /// forget accuracy; and its peak.
+    public var resurfacing: SeedStatistic?
+    public var peakResurfacing: SeedStatistic?
+    public var relearnSteps: SeedStatistic?
+}
+
+/// A row of the straggler table: one method at one slowdown of the target.
+public struct StragglerRow: Sendable, Codable, Equatable {
+    public var slowdown: Double
+    public var label: String
+    public var servedAfter: Double
+    public var latency: Double?
+    public var stallClientSeconds: Double
+    public var testAccuracy: Double
+    public var backdoorSuccess: Double?
+    public var forgetAccuracy: Double
+}
+
+/// DIR/results.json of `medsilo bench` (schema in docs/results.md).
+public struct BenchResults: Sendable, Codable, Equatable {
+    public var format = "medsilo-bench"
+    public var version = 1
+    public var name: String
+    public var config: BenchConfig
+    public var cells: [CellResults]
+    public var stragglers: [CellResults]
+    public var headline: [HeadlineRow]
+    public var stragglerTable: [StragglerRow]
+}
+
+extension Bench {
+    /// Reads every phase's results back and summarises them over seeds.
+    func collect(stores: [String: String]) throws(RunError) -> BenchResults {
+        func read<T: Decodable>(_ type: T.Type, _ file: String) throws(RunError) -> T {
+            do { return try JSONDecoder().decode(T.self, from: Data(try FileIO.read(path(file)))) } catch {
+                throw RunError("\(path(file)): unreadable (\(error))")
+            }
+        }
+        func cellResults(_ cell: BenchCell) throws(RunError) -> CellResults {
+            CellResults(
+                cell: cell, pretraining: try read(RunResults.self, cell.path + "/federate/results.json"),
+                unlearning: try read(UnlearningResults.self, cell.path + "/unlearn/results.json"),
+                evaluation: cell.slowdown == nil ? try read(EvaluationResults.self, cell.path + "/unlearn/evaluation/evaluation.json") : nil)
+        }
+        var main: [CellResults] = []
+        for cell in cells { main.append(try cellResults(cell)) }
+        var swept: [CellResults] = []
+        for cell in sweep { swept.append(try cellResults(cell)) }
+        return BenchResults(
+            name: config.name, config: config, cells: main, stragglers: swept, headline: Self.headline(main),
+            stragglerTable: Self.stragglerTable(swept, methods: config.stragglers?.methods))
+    }
+
+    static func headline(_ cells: [CellResults]) -> [HeadlineRow] {
+        var rows: [HeadlineRow] = []
+        var groups: [(String, String)] = []
+        for cell in cells where !groups.contains(where: { $0 == (cell.cell.dataset, cell.cell.partition) }) { groups.append((cell.cell.dataset, cell.cell.partition)) }
+        for (dataset, partition) in groups {
+            let group = cells.filter { $0.cell.dataset == dataset && $0.cell.partition == partition }
+            guard let first = group.first else { continue }
+            let labels = [("original", "original")] + first.unlearning.methods.map { ($0.label, $0.method) }
+            for (label, method) in labels {
+                func evaluation(_ cell: CellResults) -> ModelEvaluation? { cell.evaluation?.models.first { $0.label == label } }
+                func result(_ cell: CellResults) -> MethodResult? { cell.unlearning.methods.first { $0.label == label } }
+                func stat(_ value: (CellResults) -> Double?) -> SeedStatistic? { SeedStatistic(group.map(value)) }
+                let backdoor = first.unlearning.backdoor
+                rows.append(HeadlineRow(
+                    dataset: dataset, partition: partition, label: label, method: method,
+                    testAccuracy: stat { evaluation($0)?.testAccuracy }, retainAccuracy: stat { evaluation($0)?.retainAccuracy },
+                    forgetAccuracy: stat { evaluation($0)?.forgetAccuracy }, backdoorSuccess: stat { evaluation($0)?.backdoorSuccess },
+                    lossAUC: stat { evaluation($0)?.attack("loss")?.auc }, liraAUC: stat { evaluation($0)?.attack("lira_online")?.auc },
+                    liraTPRAt1PercentFPR: stat { evaluation($0)?.attack("lira_online")?.tprAt1PercentFPR },
+                    latency: stat { result($0)?.latency?.persistent }, stallClientSeconds: stat { result($0)?.stallClientSeconds },
+                    resurfacing: stat { backdoor ? result($0)?.persistence?.resurfacingBackdoor : result($0)?.persistence?.resurfacingForget },
+                    peakResurfacing: stat { backdoor ? result($0)?.persistence?.peakBackdoor : result($0)?.persistence?.peakForget },
+                    relearnSteps: stat { evaluation($0)?.relearnSteps.map(Double.init) }))
+            }
+        }
+        return rows
+    }
+
+    static func stragglerTable(_ cells: [CellResults], methods labels: [String]?) -> [StragglerRow] {
+        cells.flatMap { cell in
+            cell.unlearning.methods.filter { labels?.contains($0.label) ?? true }.map { method in
+                StragglerRow(
+                    slowdown: cell.cell.slowdown ?? 1, label: method.label, servedAfter: method.servedAt - cell.unlearning.requestTime,
+                    latency: method.latency?.persistent, stallClientSeconds: method.stallClientSeconds, testAccuracy: method.final.testAccuracy,
+                    backdoorSuccess: method.final.backdoorSuccess, forgetAccuracy: method.final.forgetAccuracy)
+            }
+        }
+    }
+}

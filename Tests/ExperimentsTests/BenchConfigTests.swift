@@ -1,0 +1,135 @@
+import Testing
+
+import Auditing
+
+@testable import Experiments
+
+/// Bench configs (presets and files), the audit's verdict and the over-seed statistics.
+@Suite struct BenchConfigTests {
+    static let minimal = """
+        datasets: [{name: derm, synthetic: derm}]
+        partitions: [{scheme: dirichlet, alpha: 0.5, hospitals: 4}]
+        target: 1
+        federation:
+          versions: 10
+          strategy: {name: fedbuff, bufferSize: 2}
+          backdoor: {fraction: 0.5, value: 3}
+        unlearning:
+          methods: [{name: retrain}, {name: afu-ic}]
+        """
+
+    @Test func presetsParseAndHaveWhatTheIssueAsks() throws {
+        let quick = try BenchConfig.parse(BenchConfig.preset("quick")!)
+        #expect(quick.seeds.count == 1 && quick.datasets.map(\.synthetic) == ["derm"])
+        #expect(Set(quick.unlearning.methods.map(\.name)) == Set(UnlearningConfig.Method.names), "quick runs every method")
+        #expect(quick.evaluation.shadows >= 2 && quick.federation.backdoor?.hospital == quick.target)
+        let paper = try BenchConfig.parse(BenchConfig.preset("paper")!)
+        #expect(paper.seeds.count == 3 && paper.datasets.count == 3 && paper.partitions.map(\.scheme) == ["dirichlet", "natural"])
+        #expect(paper.partitions[0].hospitals == 10 && paper.partitions[0].alpha == 0.5)
+        #expect(paper.stragglers?.factors == [1, 3, 10, 30])
+        #expect(paper.evaluation.shadows >= 16, "enough shadows for TPR at low FPR to mean something")
+        #expect(paper.unlearning.methods.contains { $0.calibration == "none" } && paper.unlearning.methods.contains { $0.calibration == "two-sided" })
+        #expect(BenchConfig.preset("slow") == nil)
+    }
+
+    @Test func theBenchFillsInTargetBackdoorAndDefaults() throws {
+        let config = try BenchConfig.parse(Self.minimal)
+        #expect(config.target == 1 && config.unlearning.target == 1 && config.federation.backdoor?.hospital == 1)
+        #expect(config.federation.backdoor?.fraction == 0.5 && config.federation.versions == 10)
+        #expect(config.seeds == [0] && config.name == "bench" && config.evaluation == EvaluationSettings() && config.stragglers == nil)
+        #expect(config.partitions[0].label == "dirichlet-a0.5")
+    }
+
+    @Test(arguments: [
+        ("store: x", "federation.store", "set by the bench"),
+        ("seed: 3", "federation.seed", "set by the bench"),
+        ("strategy: {name: fedbuff, bufferSize: 2, mu: 1}", "federation.strategy.mu", "fedbuff"),
+        ("backdoor: {hospital: 2}", "federation.backdoor.hospital", "bench's target"),
+    ])
+    func federationMistakesNameTheirField(line: String, field: String, reason: String) throws {
+        let text = Self.minimal.replacingOccurrences(of: "  backdoor: {fraction: 0.5, value: 3}", with: "  " + line)
+        let error = #expect(throws: ConfigError.self) { try BenchConfig.parse(text) }
+        #expect(error?.field == field, "\(String(describing: error))")
+        #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")
+    }
+
+    @Test(arguments: [
+        ("datasets: [{name: derm, synthetic: skin}]", "datasets.0.synthetic", "unknown task"),
+        ("datasets: [{name: derm, medmnist: /no/such/pathmnist.npz}]", "datasets.0.medmnist", "no such readable file"),
+        ("datasets: [{name: derm, synthetic: derm, store: /x}]", "datasets.0", "exactly one"),
+        ("datasets: [{name: a, synthetic: derm}, {name: a, synthetic: ct}]", "datasets.1.name", "two datasets"),
+        ("datasets: [{name: derm, synthetic: derm, colour: red}]", "datasets.0.colour", "unknown field"),
+        ("datasets: []", "datasets", "at least one"),
+    ])
+    func datasetMistakesNameTheirField(line: String, field: String, reason: String) throws {
+        let text = Self.minimal.replacingOccurrences(of: "datasets: [{name: derm, synthetic: derm}]", with: line)
+        let error = #expect(throws: ConfigError.self) { try BenchConfig.parse(text) }
+        #expect(error?.field == field, "\(String(describing: error))")
+        #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")
+    }
+
+    @Test(arguments: [
+        ("partitions: [{scheme: natural, hospitals: 4}]", "partitions.0.hospitals", "one hospital per site"),
+        ("partitions: [{scheme: iid, hospitals: 4, alpha: 1}]", "partitions.0.alpha", "only dirichlet"),
+        ("partitions: [{scheme: shards, hospitals: 4}]", "partitions.0.scheme", "unknown scheme"),
+        ("partitions: [{scheme: iid, hospitals: 1}]", "partitions.0.hospitals", "at least 2"),
+        ("partitions: [{scheme: iid, hospitals: 4}]\nstragglers: {methods: [afu]}", "stragglers.methods.0", "no method is labelled"),
+        ("partitions: [{scheme: iid, hospitals: 4}]\nstragglers: {factors: [0.5]}", "stragglers.factors", "at least 1"),
+        ("partitions: [{scheme: iid, hospitals: 4}]\nevaluation: {shadows: 3}", "evaluation.shadows", "even"),
+        ("partitions: [{scheme: iid, hospitals: 4}]\nseeds: [1, 1]", "seeds", "twice"),
+    ])
+    func otherMistakesNameTheirField(line: String, field: String, reason: String) throws {
+        let text = Self.minimal.replacingOccurrences(of: "partitions: [{scheme: dirichlet, alpha: 0.5, hospitals: 4}]", with: line)
+        let error = #expect(throws: ConfigError.self) { try BenchConfig.parse(text) }
+        #expect(error?.field == field, "\(String(describing: error))")
+        #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")
+    }
+
+    @Test func unlearningMistakesNameTheirField() throws {
+        let target = #expect(throws: ConfigError.self) {
+            try BenchConfig.parse(Self.minimal.replacingOccurrences(of: "  methods: [{name: retrain}, {name: afu-ic}]", with: "  target: 0\n  methods: [{name: retrain}]"))
+        }
+        #expect(target?.field == "unlearning.target")
+        let method = #expect(throws: ConfigError.self) {
+            try BenchConfig.parse(Self.minimal.replacingOccurrences(of: "{name: afu-ic}", with: "{name: afu-ic, calibration: sideways}"))
+        }
+        #expect(method?.field == "unlearning.methods.1.calibration")
+        let target2 = #expect(throws: ConfigError.self) {
+            try BenchConfig.parse(Self.minimal.replacingOccurrences(of: "target: 1", with: "target: 4"))
+        }
+        #expect(target2?.field == "target")
+    }
+
+    /// Hanley and McNeil's standard error by hand: AUC 0.8 with 10 positives and 10 negatives gives
+    /// Q1 = 0.8/1.2 = 2/3, Q2 = 1.28/1.8 = 32/45, variance (0.16 + 9(2/3 − 0.64) + 9(32/45 − 0.64))/100.
+    @Test func standardErrorAndVerdictByHand() {
+        let variance = (0.16 + 9 * (2.0 / 3 - 0.64) + 9 * (32.0 / 45 - 0.64)) / 100
+        #expect(abs(UnlearningEvaluation.hanleyMcNeil(0.8, 10, 10) - variance.squareRoot()) < 1e-12)
+        #expect(abs(UnlearningEvaluation.hanleyMcNeil(0.5, 1, 1) - 0.5) < 1e-12, "one pair: variance 0.25")
+        #expect(UnlearningEvaluation.hanleyMcNeil(0.7, 0, 5) == .infinity)
+
+        func model(_ method: String, _ auc: Double) -> ModelEvaluation {
+            ModelEvaluation(
+                label: method, method: method, testAccuracy: 0, balancedAccuracy: 0, macroAUC: nil, retainAccuracy: 0, forgetAccuracy: 0, forgetLoss: 0,
+                backdoorSuccess: nil, attacks: [AttackFigures(attack: "loss", auc: auc), AttackFigures(attack: "lira_online", auc: 1 - auc)], relearnSteps: nil, relearnCurve: [])
+        }
+        // 400 members and non-members: SEs ≈ 0.0148 (AUC 0.8) and 0.0205 (AUC 0.5), combined ≈ 0.0253.
+        let clear = UnlearningEvaluation.verdict([model("original", 0.8), model("retrain", 0.5)], members: 400, nonMembers: 400)
+        #expect(clear?.conclusive == true && clear?.attack == "loss" && abs((clear?.gap ?? 0) - 0.3) < 1e-12)
+        let close = UnlearningEvaluation.verdict([model("original", 0.53), model("retrain", 0.5)], members: 400, nonMembers: 400)
+        #expect(close?.conclusive == false && close?.explanation.hasPrefix("inconclusive") == true)
+        #expect(UnlearningEvaluation.verdict([model("original", 0.8)], members: 400, nonMembers: 400) == nil, "no retrain, no verdict")
+    }
+
+    @Test func seedStatisticsByHand() {
+        let statistic = SeedStatistic([1, 2, nil, 3, 4, .nan])
+        #expect(statistic?.count == 4 && statistic?.mean == 2.5)
+        #expect(abs((statistic?.std ?? 0) - (5.0 / 3).squareRoot()) < 1e-12)
+        #expect(SeedStatistic([7])?.std == nil && SeedStatistic([7])?.mean == 7)
+        #expect(SeedStatistic([nil, nil]) == nil)
+    }
+
+    @Test func durationsRead() {
+        #expect(PhaseClock.duration(42) == "42s" && PhaseClock.duration(125) == "2m05s" && PhaseClock.duration(3 * 3600 + 7 * 60) == "3h07m")
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `medsilo bench` end to end at tiny sizes: the synthetic data, every phase, results.json, the CSV
+/// tables, per-sample scores and the report are complete; a bench killed at a random moment continues
+/// to the same figures; bad presets, inputs and folders fail with a clear message.
+@Suite struct BenchCommandTests {
+    static let config = """
+        name: tiny
+        seeds: [3]
+        datasets: [{name: derm, synthetic: derm, size: 28}]
+        synthetic: {patients: 40, sites: 3, imageSize: 16}
+        partitions: [{scheme: dirichlet, alpha: 1.0, hospitals: 3}]
+        target: 0
+        federation:
+          versions: 8
+          strategy: {name: fedbuff, bufferSize: 2}
+          local: {epochs: 1, batch: 16, optimizer: adam, lr: 0.002}
+          speeds: {kind: fixed, samplesPerSecond: 200}
+          backdoor: {fraction: 0.5, targetClass: 0, value: 3}
+          history: {every: 1}
+          evaluation: {every: 4}
+        unlearning:
+          continuation: 4
+          evaluation: {every: 2}
+          methods:
+            - {name: retrain, variant: synchronous}
+            - {name: afu-ic}
+            - {name: afu-ic, label: afu-no-ic, calibration: none}
+        evaluation: {shadows: 2, shadowEpochs: 1, relearnSteps: 4, relearnEvery: 2}
+        stragglers: {factors: [1, 4], methods: [retrain-sync, afu-ic]}
+
+        """
+
+    static let attacks: Set<String> = [
+        "loss", "confidence", "entropy", "modifiedEntropy", "lira_online", "lira_offline", "lira_online_fixed_variance", "lira_offline_fixed_variance",
+        "shokri",
+    ]
+
+    static func json(_ path: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
+    }
+
+    /// The figures that do not depend on where the bench ran or how long it took.
+    static func figures(_ folder: String) throws -> String {
+        let results = try json(folder + "/results.json")
+        let data = try JSONSerialization.data(withJSONObject: ["headline": results["headline"]!, "stragglers": results["stragglerTable"]!], options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self) + (try String(contentsOfFile: folder + "/tables/attacks.csv", encoding: .utf8))
+    }
+
+    @Test func aTinyBenchWritesEverythingAndResumesAfterAKill() throws {
+        let directory = TemporaryDirectory()
+        try writeFile(Array(Self.config.utf8), to: directory.file("bench.yaml"))
+        let started = Date()
+        let whole = try run(CLITests.binary, ["bench", "--preset", directory.file("bench.yaml"), "--out", directory.file("whole")])
+        let duration = Date().timeIntervalSince(started)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(whole.stdout.contains("| method |") && whole.stdout.contains("afu-no-ic") && whole.stdout.contains("straggler sweep"), "\(whole.stdout)")
+        #expect(whole.stdout.contains("ETA"), "progress shows an estimate")
+
+        // results.json: one cell, the sweep, the headline rows with their figures.
+        let results = try Self.json(directory.file("whole/results.json"))
+        #expect(results["format"] as? String == "medsilo-bench")
+        let cells = results["cells"] as? [[String: Any]] ?? []
+        #expect(cells.count == 1 && (results["stragglers"] as? [Any])?.count == 2)
+        let headline = results["headline"] as? [[String: Any]] ?? []
+        #expect(headline.compactMap { $0["label"] as? String } == ["original", "retrain-sync", "afu-ic", "afu-no-ic"])
+        for row in headline {
+            for key in ["testAccuracy", "retainAccuracy", "forgetAccuracy", "backdoorSuccess", "lossAUC", "liraAUC", "liraTPRAt1PercentFPR"] {
+                #expect(row[key] != nil, "\(row["label"]!) lacks \(key)")
+            }
+        }
+        for key in ["latency", "stallClientSeconds", "resurfacing", "peakResurfacing"] {
+            #expect(headline.dropFirst().allSatisfy { $0[key] != nil }, "a method lacks \(key)")
+        }
+        let stragglers = results["stragglerTable"] as? [[String: Any]] ?? []
+        #expect(stragglers.compactMap { $0["label"] as? String } == ["retrain-sync", "afu-ic", "retrain-sync", "afu-ic"], "the sweep runs the listed methods only")
+        #expect(stragglers.compactMap { $0["slowdown"] as? Double } == [1, 1, 4, 4])
+
+        // Every model is attacked by every attack; per-sample scores have one row per audited sample.
+        let evaluation = cells[0]["evaluation"] as? [String: Any] ?? [:]
+        let models = evaluation["models"] as? [[String: Any]] ?? []
+        #expect(models.count == 4)
+        for model in models {
+            let names = Set((model["attacks"] as? [[String: Any]] ?? []).compactMap { $0["attack"] as? String })
+            #expect(names == Self.attacks, "\(model["label"]!): \(names)")
+        }
+        let audited = (evaluation["forgetSamples"] as? Int ?? 0) + (evaluation["nonMemberSamples"] as? Int ?? 0)
+        let scores = try String(contentsOfFile: directory.file("whole/cells/derm/dirichlet-a1.0/s3/unlearn/evaluation/scores/afu-ic.csv"), encoding: .utf8)
+        #expect(audited > 0 && scores.split(separator: "\n").count == audited + 1)
+        #expect(scores.hasPrefix("id,label,member,loss,"))
+
+        // Tables and the report.
+        let attacksTable = try String(contentsOfFile: directory.file("whole/tables/attacks.csv"), encoding: .utf8)
+        #expect(attacksTable.split(separator: "\n").count == 1 + 4 * Self.attacks.count)
+        for table in ["headline", "methods", "stragglers"] {
+            #expect(FileManager.default.fileExists(atPath: directory.file("whole/tables/\(table).csv")), "\(table).csv")
+        }
+        let html = try String(contentsOfFile: directory.file("whole/report.html"), encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && !html.contains("<script"))
+        #expect(html.components(separatedBy: "<svg").count - 1 >= 7, "accuracy, resurfacing, membership, ROC, partition, two straggler plots")
+        #expect(html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").range(of: "https?://", options: .regularExpression) == nil, "self-contained")
+        let markdown = try String(contentsOfFile: directory.file("whole/report.md"), encoding: .utf8)
+        #expect(markdown.contains("## What the audit can see") && markdown.contains("## Straggler sweep") && markdown.contains("figures/derm-dirichlet-a1.0-roc.svg"))
+
+        // Running it again reads everything back.
+        let before = try Self.figures(directory.file("whole"))
+        let again = try run(CLITests.binary, ["bench", "--preset", directory.file("bench.yaml"), "--out", directory.file("whole")])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try Self.figures(directory.file("whole")) == before)
+
+        // Killed at a random moment, then run again: the same figures.
+        var generator = SystemRandomNumberGenerator()
+        let delay = Double.random(in: 0.2...max(0.3, duration * 0.8), using: &generator)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLITests.binary)
+        process.arguments = ["bench", "--preset", directory.file("bench.yaml"), "--out", directory.file("killed")]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: delay)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let finish = try run(CLITests.binary, ["bench", "--preset", directory.file("bench.yaml"), "--out", directory.file("killed")])
+        #expect(finish.status == 0, "killed after \(delay) s: \(finish.stderr)")
+        #expect(try Self.figures(directory.file("killed")) == Self.figures(directory.file("whole")), "killed after \(delay) s")
+    }
+
+    @Test func badPresetsInputsAndFoldersFailClearly() throws {
+        let directory = TemporaryDirectory()
+        let unknown = try run(CLITests.binary, ["bench", "--preset", "fastest", "--out", directory.file("out")])
+        #expect(unknown.status == 1 && unknown.stderr.contains("neither a preset (quick, paper)"), "\(unknown.stderr)")
+        let medmnist = Self.config.replacingOccurrences(of: "{name: derm, synthetic: derm, size: 28}", with: "{name: path, medmnist: /no/pathmnist.npz}")
+        try writeFile(Array(medmnist.utf8), to: directory.file("medmnist.yaml"))
+        let missing = try run(CLITests.binary, ["bench", "--preset", directory.file("medmnist.yaml"), "--out", directory.file("out")])
+        #expect(missing.status == 1 && missing.stderr.contains("datasets.0.medmnist") && missing.stderr.contains("/no/pathmnist.npz"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("out")), "nothing is written before the config is checked")
+
+        try FileManager.default.createDirectory(atPath: directory.file("busy"), withIntermediateDirectories: true)
+        try writeFile(Array("keep me".utf8), to: directory.file("busy/notes.txt"))
+        try writeFile(Array(Self.config.utf8), to: directory.file("bench.yaml"))
+        let occupied = try run(CLITests.binary, ["bench", "--preset", directory.file("bench.yaml"), "--out", directory.file("busy")])
+        #expect(occupied.status == 1 && occupied.stderr.contains("not a bench folder"), "\(occupied.stderr)")
+        #expect(try String(contentsOfFile: directory.file("busy/notes.txt"), encoding: .utf8) == "keep me")
+
+        try FileManager.default.createDirectory(atPath: directory.file("other"), withIntermediateDirectories: true)
+        try writeFile(Array("{\"name\":\"another\"}\n".utf8), to: directory.file("other/bench.json"))
+        let another = try run(CLITests.binary, ["bench", "--preset", directory.file("bench.yaml"), "--out", directory.file("other")])
+        #expect(another.status == 1 && another.stderr.contains("holds another bench"), "\(another.stderr)")
+    }
+}
