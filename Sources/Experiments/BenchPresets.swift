@@ -1,6 +1,6 @@
 extension BenchConfig {
     /// `--preset quick`: the derm task of the built-in suite at 28×28, five hospitals, FedBuff with a
-    /// backdoored target, every method and two ablations, one seed, four shadow models, and a two-point
+    /// backdoored target, every method and two ablations, one seed, eight shadow models, and a two-point
     /// straggler sweep — a few minutes on two cores. Calibrated so the audit can see membership: the
     /// hospitals of the main cell train at one speed (a slow target's updates arrive so stale that FedBuff
     /// hardly learns them), and 250 versions let the model fit the target's samples (at 100 versions the
@@ -35,7 +35,7 @@ extension BenchConfig {
             - {name: afu-ic}
             - {name: afu-ic, label: afu-no-ic, calibration: none}
             - {name: afu-ic, label: afu-pre-erase, preErase: 0.3}
-        evaluation: {shadows: 4, shadowEpochs: 8, relearnSteps: 30, relearnEvery: 5}
+        evaluation: {shadows: 8, shadowEpochs: 30, relearnSteps: 30, relearnEvery: 5}
         stragglers:
           factors: [1, 10]
           samplesPerSecond: 200
@@ -43,9 +43,11 @@ extension BenchConfig {
         """
 
     /// `--preset paper`: the three synthetic tasks, ten hospitals split by Dirichlet α = 0.5 and by site,
-    /// heterogeneous speeds, every method and ablation, three seeds, 16 shadow models, and the straggler
-    /// sweep 1×, 3×, 10×, 30×. Hours on two cores; MedMNIST files replace the synthetic tasks in a config
-    /// of one's own (docs/results.md).
+    /// heterogeneous speeds (two retained hospitals 4× slower; the target at the common speed, so that its
+    /// backdoor and membership are learned — a slow target's stale updates are washed out), every method
+    /// and ablation, three seeds, 16 shadow models, and the straggler sweep 1×, 3×, 10×, 30× for slow
+    /// targets. Hours on two cores; MedMNIST files replace the synthetic tasks in a config of one's own
+    /// (docs/results.md).
     static let paperPreset = """
         name: paper
         seeds: [1, 2, 3]
@@ -62,7 +64,7 @@ extension BenchConfig {
           versions: 300
           strategy: {name: fedbuff, bufferSize: 5}
           local: {epochs: 2, batch: 32, optimizer: adam, lr: 0.001}
-          speeds: {kind: log-normal, median: 200, sigma: 0.5}
+          speeds: {kind: stragglers, samplesPerSecond: 200, hospitals: [3, 7], slowdown: 4}
           backdoor: {fraction: 0.5, targetClass: 0, value: 3}
           history: {every: 2}
           evaluation: {every: 50}
@@ -80,7 +82,7 @@ extension BenchConfig {
             - {name: afu-ic, label: afu-two-sided, calibration: two-sided}
             - {name: afu-ic, label: afu-pre-erase, preErase: 0.3}
             - {name: afu-ic, label: afu-staleness-gamma, gamma: staleness}
-        evaluation: {shadows: 16, shadowEpochs: 10, relearnSteps: 60, relearnEvery: 5}
+        evaluation: {shadows: 16, shadowEpochs: 30, relearnSteps: 60, relearnEvery: 5}
         stragglers:
           factors: [1, 3, 10, 30]
           samplesPerSecond: 200

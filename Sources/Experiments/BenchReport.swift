@@ -37,7 +37,7 @@ struct BenchReport {
         let backdoor = rows.contains { $0.backdoorSuccess != nil }
         var header = ["method", "test acc", "retain acc", "forget acc"]
         if backdoor { header.append("backdoor") }
-        header += ["MIA AUC (loss)", "LiRA AUC", "LiRA TPR@1%FPR", "latency (s)", "stall (client-s)", "RR", "peak RR", "relearn steps"]
+        header += ["MIA AUC (loss)", "LiRA off. AUC", "LiRA off. TPR@1%FPR", "latency (s)", "stall (client-s)", "RR", "peak RR", "relearn steps"]
         return Table(header: header, rows: rows.map { row in
             var cells = [row.label, Self.stat(row.testAccuracy, 3), Self.stat(row.retainAccuracy, 3), Self.stat(row.forgetAccuracy, 3)]
             if backdoor { cells.append(Self.stat(row.backdoorSuccess, 3)) }
@@ -156,7 +156,7 @@ struct BenchReport {
             figures.append(Figure(
                 name: "\(stem)-accuracy", caption: "\(group), seed \(cell.cell.seed): global test accuracy against virtual time, pre-training then each method after the request.",
                 svg: SVGPlot.lineChart(
-                    title: "Test accuracy — \(group)", series: [Series("pre-training", pre)] + series { $0.testAccuracy },
+                    title: "Test accuracy — \(group)", series: series { $0.testAccuracy } + [Series("pre-training", pre, dashed: true)],
                     x: Axis("virtual time (s)"), y: Axis("test accuracy", range: 0...1), markers: markers), group: group))
             let backdoor = cell.unlearning.backdoor
             figures.append(Figure(
@@ -195,12 +195,13 @@ struct BenchReport {
         return figures
     }
 
-    /// ROC curves on log axes of LiRA online (the loss attack without shadows) for every model.
+    /// ROC curves on log axes of LiRA offline (the loss attack without shadows) for every model.
     func rocFigure(_ cell: CellResults, group: String, stem: String) -> Figure? {
         guard let evaluation = cell.evaluation else { return nil }
-        let attack = evaluation.models.first?.attack("lira_online") != nil ? "lira_online" : "loss"
+        let attack = evaluation.models.first?.attack("lira_offline") != nil ? "lira_offline" : "loss"
         var series: [Series] = []
-        for model in evaluation.models {
+        // The methods first, the original last, so each method has the same colour as in the other figures.
+        for model in evaluation.models.dropFirst() + evaluation.models.prefix(1) {
             guard let bytes = try? FileIO.read(bench.path(cell.cell.path + "/unlearn/evaluation/scores/\(model.label).csv")),
                   let (scores, members) = Self.column(attack, csv: String(decoding: bytes, as: UTF8.self)),
                   let roc = ROC(scores: scores.map { $0.isNaN ? -.infinity : $0 }, isMember: members)

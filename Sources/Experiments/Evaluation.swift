@@ -12,7 +12,7 @@ public struct EvaluationSettings: Sendable, Codable, Equatable {
     /// Shadow models (M, even; 0 turns LiRA and the shadow-model attack off).
     public var shadows: Int = 8
     /// Epochs each shadow trains, with the run's local optimiser, learning rate and batch.
-    public var shadowEpochs: Int = 10
+    public var shadowEpochs: Int = 30
     /// Retained samples every shadow trains on besides its half of the audited examples (default: as
     /// many as there are audited examples), so shadows are as good as the audited models.
     public var shadowBase: Int?

@@ -55,7 +55,8 @@ struct BenchCommand: ParsableCommand {
         let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         let bench = Bench(config: config, folder: out, cores: cores)
         let results: BenchResults
-        do { results = try bench.run { print($0) } } catch {
+        // Progress lines as they happen, also into a pipe or a log file (fflush(nil) flushes every stream).
+        do { results = try bench.run { print($0); fflush(nil) } } catch {
             Output.error(error.description)
             throw ExitCode(1)
         }

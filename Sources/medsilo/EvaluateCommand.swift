@@ -33,7 +33,7 @@ struct EvaluateCommand: ParsableCommand {
     var shadows: Int = 8
 
     @Option(help: "Epochs each shadow model trains.")
-    var shadowEpochs: Int = 10
+    var shadowEpochs: Int = 30
 
     @Option(help: "Fine-tuning steps on the forget set at most, for the relearn time.")
     var relearnSteps: Int = 60

@@ -47,7 +47,9 @@ import Auditing
         ("backdoor: {hospital: 2}", "federation.backdoor.hospital", "bench's target"),
     ])
     func federationMistakesNameTheirField(line: String, field: String, reason: String) throws {
-        let text = Self.minimal.replacingOccurrences(of: "  backdoor: {fraction: 0.5, value: 3}", with: "  " + line)
+        // A strategy replaces the config's own (a mapping may not name a field twice), anything else the backdoor.
+        let replaced = line.hasPrefix("strategy:") ? "  strategy: {name: fedbuff, bufferSize: 2}" : "  backdoor: {fraction: 0.5, value: 3}"
+        let text = Self.minimal.replacingOccurrences(of: replaced, with: "  " + line)
         let error = #expect(throws: ConfigError.self) { try BenchConfig.parse(text) }
         #expect(error?.field == field, "\(String(describing: error))")
         #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")

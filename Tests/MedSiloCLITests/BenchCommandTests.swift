@@ -104,6 +104,21 @@ import TestSupport
         let markdown = try String(contentsOfFile: directory.file("whole/report.md"), encoding: .utf8)
         #expect(markdown.contains("## What the audit can see") && markdown.contains("## Straggler sweep") && markdown.contains("figures/derm-dirichlet-a1.0-roc.svg"))
 
+        // medsilo evaluate on the cell's unlearning output, without shadows: the threshold attacks only,
+        // with the same figures as the bench's audit (same models, same samples).
+        let unlearning = directory.file("whole/cells/derm/dirichlet-a1.0/s3/unlearn")
+        let alone = try run(CLITests.binary, ["evaluate", unlearning, "--shadows", "0", "--relearn-steps", "0", "--out", directory.file("eval0"), "--json"])
+        #expect(alone.status == 0, "\(alone.stderr)")
+        let aloneModels = (try JSONSerialization.jsonObject(with: Data(alone.stdout.utf8)) as? [String: Any])?["models"] as? [[String: Any]] ?? []
+        #expect(aloneModels.count == 4)
+        for (one, other) in zip(aloneModels, models) {
+            let oneAttacks = one["attacks"] as? [[String: Any]] ?? [], otherAttacks = other["attacks"] as? [[String: Any]] ?? []
+            #expect(oneAttacks.compactMap { $0["attack"] as? String } == ["loss", "confidence", "entropy", "modifiedEntropy"])
+            #expect(oneAttacks.first?["auc"] as? Double == otherAttacks.first?["auc"] as? Double, "\(one["label"]!)")
+        }
+        let notUnlearning = try run(CLITests.binary, ["evaluate", directory.file("whole/cells")])
+        #expect(notUnlearning.status == 1 && notUnlearning.stderr.contains("is not an output of medsilo unlearn"), "\(notUnlearning.stderr)")
+
         // Running it again reads everything back.
         let before = try Self.figures(directory.file("whole"))
         let again = try run(CLITests.binary, ["bench", "--preset", directory.file("bench.yaml"), "--out", directory.file("whole")])
