@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The main job on built-in data. For now (the later stages arrive with their issues): write the
-# built-in synthetic benchmark suite as real files (JPEG, DICOM, PNG), ingest each task into a dataset
-# store, describe the stores, spread the derm store across hospitals three ways and compare the plans,
-# train the small CNN on it centrally and federatedly (synchronous FedAvg; asynchronous FedBuff with a
-# backdoored hospital), erase that hospital with AFU-IC and its baselines; then the decoding showcase
-# (sample images in every encoding).
+# The main job on built-in data: write the built-in synthetic benchmark suite as real files (JPEG,
+# DICOM, PNG), ingest each task into a dataset store, describe the stores, spread the derm store across
+# hospitals three ways and compare the plans, train the small CNN on it centrally; then the quick
+# benchmark (medsilo bench --preset quick: federated pre-training with a backdoored hospital, its erasure
+# by AFU-IC and every baseline, the membership audit, a straggler sweep, report.md and report.html); then
+# the decoding showcase (sample images in every encoding). Run again, it reuses what is done.
 set -euo pipefail
 medsilo=${1:?usage: demo.sh MEDSILO_BINARY OUT_DIR}
 out=${2:?usage: demo.sh MEDSILO_BINARY OUT_DIR}
@@ -38,47 +38,9 @@ rm -rf "$out/runs/derm"   # the demo's own run folder; medsilo train never overw
 "$medsilo" train "$out/stores/derm" --model cnn-small --epochs 10 --optimizer adam --lr 0.001 --batch 32 --out "$out/runs/derm"
 
 echo
-echo "== medsilo federate: the derm store's Dirichlet plan, FedAvg (synchronous)"
-mkdir -p "$out/experiments"
-cat > "$out/experiments/fedavg.yaml" <<'YAML'
-store: ../stores/derm
-plan: ../plans/derm-dirichlet.json
-rounds: 30
-strategy: {name: fedavg}
-local: {epochs: 1, batch: 32, optimizer: adam, lr: 0.001}
-speeds: {kind: log-normal, median: 200, sigma: 0.5}
-evaluation: {every: 5}
-YAML
-cat > "$out/experiments/fedbuff.yaml" <<'YAML'
-store: ../stores/derm
-plan: ../plans/derm-dirichlet.json
-versions: 100
-strategy: {name: fedbuff, bufferSize: 3}
-local: {epochs: 2, batch: 32, optimizer: adam, lr: 0.001}
-speeds: {kind: fixed, samplesPerSecond: 200}
-backdoor: {hospital: 0, fraction: 0.5, targetClass: 0, value: 3}
-history: {every: 2}
-evaluation: {every: 25}
-YAML
-cat > "$out/experiments/unlearn.yaml" <<'YAML'
-target: 0
-continuation: 30
-evaluation: {every: 5}
-methods:
-  - {name: retrain}
-  - {name: federaser}
-  - {name: pga, radiusScale: 0.3}
-  - {name: afu-ic}
-  - {name: afu-ic, label: afu-no-ic, calibration: none}
-YAML
-rm -rf "$out/runs/fedavg" "$out/runs/fedbuff" "$out/runs/unlearn"   # the demo's own run folders; MedSilo never overwrites one
-"$medsilo" federate "$out/experiments/fedavg.yaml" --out "$out/runs/fedavg" | tail -4
-echo
-echo "== medsilo federate: FedBuff; hospital 0 carries a backdoor (half its images patched and relabelled)"
-"$medsilo" federate "$out/experiments/fedbuff.yaml" --out "$out/runs/fedbuff" | tail -3
-echo
-echo "== medsilo unlearn: hospital 0 withdraws; AFU-IC against retraining, FedEraser, PGA and AFU without calibration"
-"$medsilo" unlearn "$out/experiments/unlearn.yaml" --from "$out/runs/fedbuff" --out "$out/runs/unlearn"
+echo "== medsilo bench --preset quick: the main job (pre-training with a backdoored hospital, its erasure by"
+echo "   AFU-IC and every baseline, the membership audit, a straggler sweep, the report) in $out/bench"
+"$medsilo" bench --preset quick --out "$out/bench"
 
 echo
 echo "== medsilo phantoms: sample images in every format and encoding MedSilo decodes"
