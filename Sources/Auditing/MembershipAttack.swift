@@ -92,8 +92,9 @@ extension MembershipAttack {
     public func figures(members: AttackQuery, nonMembers: AttackQuery)
         -> (figures: AttackFigures, memberScores: [Double], nonMemberScores: [Double])
     {
-        let memberScores = scores(members)
-        let nonMemberScores = scores(nonMembers)
+        // A NaN score (e.g. φ from an infinite logit) ranks as the least member-like rather than stopping ROC.
+        let memberScores = scores(members).map { $0.isNaN ? -.infinity : $0 }
+        let nonMemberScores = scores(nonMembers).map { $0.isNaN ? -.infinity : $0 }
         let decisions = zip(memberScores, members.labels).map { isMember(score: $0, label: $1) }
         let figures = AttackFigures(attack: name, memberScores: memberScores, nonMemberScores: nonMemberScores,
                                     memberDecisions: decisions)

@@ -71,11 +71,8 @@ public final class Bench {
 
     /// Runs (or reuses) every phase, then writes the results and the report.
     public func run(progress: (String) -> Void = { _ in }) throws(RunError) -> BenchResults {
-        try claim()
-        let lock = open(path(".lock"), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard lock >= 0 else { throw RunError("\(folder): cannot write (\(String(cString: strerror(errno))))") }
+        let lock = try claim()
         defer { close(lock) }
-        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else { throw RunError("\(folder) is in use by another medsilo process") }
 
         var clock = PhaseClock(total: 1 + cells.count * 3 + sweep.count * 2)
         func report(_ cell: String, _ phase: String) {
@@ -112,20 +109,38 @@ public final class Bench {
         return results
     }
 
-    /// Makes the folder this bench's, or checks it already is.
-    func claim() throws(RunError) {
+    /// Makes the folder this bench's, or checks it already is, and holds its lock (the returned
+    /// descriptor) so no second process works in it. A folder with anything in it but a lock or a
+    /// killed write's temporary file, and no bench.json, is refused untouched.
+    func claim() throws(RunError) -> Int32 {
         let identity = Array(FederatedRun.json(config).utf8) + [10]
-        if let stored = try? FileIO.read(path("bench.json")) {
-            guard stored == identity else {
-                throw RunError("\(folder) holds another bench (its bench.json differs); choose another --out, or run the same preset or config to continue it")
+        let stored = try? FileIO.read(path("bench.json"))
+        if stored == nil, access(folder, F_OK) == 0 {
+            let entries = ((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).filter {
+                let name = $0.split(separator: "/").last.map(String.init) ?? $0
+                return name != ".lock" && !name.contains(".tmp-")
             }
-            return
+            guard entries.isEmpty else {
+                throw RunError("\(folder) exists and is not a bench folder; results are never overwritten (choose another --out)")
+            }
         }
-        if access(folder, F_OK) == 0, !((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).isEmpty {
-            throw RunError("\(folder) exists and is not a bench folder; results are never overwritten (choose another --out)")
+        if let stored, stored != identity {
+            throw RunError("\(folder) holds another bench (its bench.json differs); choose another --out, or run the same preset or config to continue it")
         }
         try make(folder)
-        try write(identity, to: path("bench.json"))
+        let lock = open(path(".lock"), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw RunError("\(folder): cannot write (\(String(cString: strerror(errno))))") }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            close(lock)
+            throw RunError("\(folder) is in use by another medsilo process")
+        }
+        if stored == nil {
+            do { try write(identity, to: path("bench.json")) } catch {
+                close(lock)
+                throw error
+            }
+        }
+        return lock
     }
 
     // MARK: Data
@@ -137,11 +152,8 @@ public final class Bench {
         let tasks = config.datasets.compactMap(\.synthetic)
         if !tasks.isEmpty, access(path("data/synth/.complete"), F_OK) != 0 {
             progress("writing the synthetic suite (\(tasks.joined(separator: ", "))) to \(path("data/synth"))")
-            let synthetic = config.synthetic
-            let bounds = synthetic.imagesPerPatient.split(separator: "-").compactMap { Int($0) }
-            let options = SynthOptions(
-                tasks: tasks.compactMap { SyntheticSuite.Task(rawValue: $0) }, hospitals: synthetic.sites, patients: synthetic.patients,
-                imagesPerPatient: (bounds.first ?? 2)...(bounds.last ?? 6), size: synthetic.imageSize, seed: synthetic.seed, threads: cores)
+            let options: SynthOptions
+            do { options = try config.synthOptions(threads: cores) } catch { throw RunError("synthetic.\(error.description)") }
             do { _ = try SyntheticSuite.generate(options, to: path("data/synth")) } catch { throw RunError("synthetic suite: \(error.description)") }
             try write([], to: path("data/synth/.complete"))
         }
@@ -215,7 +227,7 @@ public final class Bench {
         }
         let resolved: Experiment
         do { resolved = try Experiment.resolve(experiment, directory: "", cores: cores) } catch {
-            throw RunError("\(cell.label): federation.\(error.description)")
+            throw RunError("\(cell.label): \(Self.field("federation", error))")
         }
         let resume = access(run + "/checkpoint.safetensors", F_OK) == 0
         if !resume { try removeTree(run) }
@@ -245,7 +257,7 @@ public final class Bench {
             let session = try UnlearningSession(run: run, config: unlearning, cores: cores)
             _ = try session.run(out: out, resume: resume) { progress("    " + $0) }
         } catch let error as ConfigError {
-            throw RunError("\(cell.label): unlearning.\(error.description)")
+            throw RunError("\(cell.label): \(Self.field("unlearning", error))")
         } catch let error as RunError {
             throw RunError("\(cell.label): \(error.description)")
         } catch { throw RunError("\(cell.label): \(error)") }
@@ -261,10 +273,15 @@ public final class Bench {
             let evaluation = try UnlearningEvaluation(unlearning: unlearning, settings: settings, cores: cores)
             _ = try evaluation.run { progress("    " + $0) }
         } catch let error as ConfigError {
-            throw RunError("\(cell.label): evaluation.\(error.description)")
+            throw RunError("\(cell.label): \(Self.field("evaluation", error))")
         } catch let error as RunError {
             throw RunError("\(cell.label): \(error.description)")
         } catch { throw RunError("\(cell.label): \(error)") }
+    }
+
+    /// A config error of a block, its field prefixed with the block's name (when it has one).
+    static func field(_ block: String, _ error: ConfigError) -> String {
+        error.field.isEmpty ? error.reason : "\(block).\(error.field): \(error.reason)"
     }
 
     // MARK: Files

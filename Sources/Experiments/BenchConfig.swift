@@ -1,4 +1,6 @@
+import Datasets
 import Foundation
+import SyntheticSuite
 import Yams
 
 /// A benchmark as a user writes it (YAML or JSON; `medsilo bench --preset quick|paper|FILE`): datasets ×
@@ -81,8 +83,10 @@ extension BenchConfig {
         }
     }
 
-    /// Parses YAML (or JSON) text, the first problem reported with its field.
-    public static func parse(_ text: String) throws(ConfigError) -> BenchConfig {
+    /// Parses YAML (or JSON) text, the first problem reported with its field. Relative dataset paths
+    /// (`store`, `medmnist`) are taken from `directory` (the config file's folder; empty: the working
+    /// directory) and made absolute.
+    public static func parse(_ text: String, directory: String = "") throws(ConfigError) -> BenchConfig {
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch { throw ConfigError("", "not YAML or JSON (\(error))") }
         guard let node, let mapping = node.mapping else { throw ConfigError("", "the bench config must be a mapping of fields (datasets, federation, unlearning, …)") }
@@ -96,7 +100,11 @@ extension BenchConfig {
             } catch { throw ConfigError(key, "\(error)") }
         }
         let target = try decode(Int.self, "target") ?? 0
-        guard let datasets = try decode([Dataset].self, "datasets"), !datasets.isEmpty else { throw ConfigError("datasets", "required: at least one dataset") }
+        guard var datasets = try decode([Dataset].self, "datasets"), !datasets.isEmpty else { throw ConfigError("datasets", "required: at least one dataset") }
+        for i in datasets.indices {
+            datasets[i].store = datasets[i].store.map { absolutePath($0, directory: directory) }
+            datasets[i].medmnist = datasets[i].medmnist.map { absolutePath($0, directory: directory) }
+        }
         var config = BenchConfig(
             name: try decode(String.self, "name") ?? "bench", seeds: try decode([UInt64].self, "seeds") ?? [0], datasets: datasets,
             synthetic: try decode(Synthetic.self, "synthetic") ?? Synthetic(), partitions: try decode([Partition].self, "partitions") ?? [Partition()],
@@ -131,6 +139,30 @@ extension BenchConfig {
         return config
     }
 
+    static func absolutePath(_ path: String, directory: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let relative = directory.isEmpty ? path : directory + "/" + path
+        if relative.hasPrefix("/") { return relative }
+        return FileManager.default.currentDirectoryPath + "/" + relative
+    }
+
+    /// The synthetic suite's options for the tasks the datasets use (each task once).
+    func synthOptions(threads: Int? = nil) throws(ConfigError) -> SynthOptions {
+        var tasks: [SyntheticSuite.Task] = []
+        for task in datasets.compactMap(\.synthetic).compactMap({ SyntheticSuite.Task(rawValue: $0) }) where !tasks.contains(task) { tasks.append(task) }
+        let bounds = synthetic.imagesPerPatient.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard (1...2).contains(bounds.count), let low = bounds.first ?? nil, let high = bounds.last ?? nil, low <= high else {
+            throw ConfigError("synthetic.imagesPerPatient", "'\(synthetic.imagesPerPatient)' is not MIN-MAX or one number (e.g. 2-6)")
+        }
+        let options = SynthOptions(
+            tasks: tasks, hospitals: synthetic.sites, patients: synthetic.patients, imagesPerPatient: low...high, size: synthetic.imageSize,
+            seed: synthetic.seed, threads: threads)
+        if !tasks.isEmpty {
+            do { try options.validate() } catch { throw ConfigError("synthetic", error.description) }
+        }
+        return options
+    }
+
     static func serialized(_ node: Node) throws(ConfigError) -> String {
         do { return try Yams.serialize(node: node) } catch { throw ConfigError("", "\(error)") }
     }
@@ -157,14 +189,18 @@ extension BenchConfig {
             if let file = dataset.medmnist, access(file, R_OK) != 0 {
                 throw ConfigError("\(field).medmnist", "\(file): no such readable file (download the MedMNIST .npz, e.g. pathmnist.npz, and point here)")
             }
-            if let store = dataset.store, access(store + "/store.json", R_OK) != 0, access(store, R_OK) != 0 {
-                throw ConfigError("\(field).store", "\(store): no such dataset store")
+            if let store = dataset.store {
+                do { _ = try DatasetStore(path: store) } catch { throw ConfigError("\(field).store", "not a dataset store: \(error.description)") }
             }
             if let size = dataset.size, !(8...512).contains(size) { throw ConfigError("\(field).size", "must be 8–512") }
             if let channels = dataset.channels, ![1, 3].contains(channels) { throw ConfigError("\(field).channels", "must be 1 or 3") }
         }
+        var partitionLabels: Set<String> = []
         for (i, partition) in partitions.enumerated() {
             let field = "partitions.\(i)"
+            guard partitionLabels.insert(partition.label).inserted else {
+                throw ConfigError(field, "a second partition labelled '\(partition.label)' would share the first's folders; make them differ in scheme or alpha")
+            }
             guard ["dirichlet", "iid", "natural"].contains(partition.scheme) else {
                 throw ConfigError("\(field).scheme", "unknown scheme '\(partition.scheme)' (the bench takes dirichlet, iid, natural)")
             }
@@ -173,14 +209,26 @@ extension BenchConfig {
             if partition.scheme != "dirichlet", partition.alpha != nil { throw ConfigError("\(field).alpha", "only dirichlet takes alpha") }
             if let alpha = partition.alpha, !(alpha > 0) { throw ConfigError("\(field).alpha", "must be positive") }
             if let hospitals = partition.hospitals, target >= hospitals { throw ConfigError("target", "hospital \(target) is not among \(field)'s \(hospitals)") }
+            // A natural partition of the synthetic suite has one hospital per site.
+            if partition.scheme == "natural", datasets.contains(where: { $0.synthetic != nil }), target >= synthetic.sites {
+                throw ConfigError("target", "hospital \(target) is not among the \(synthetic.sites) sites of \(field) (natural) on the synthetic suite")
+            }
         }
+        // Hospitals a speed profile names must exist in every partition whose size is known here.
+        let known = partitions.compactMap { $0.hospitals ?? (datasets.allSatisfy { $0.synthetic != nil } ? synthetic.sites : nil) }
+        if let fewest = known.min(), let slow = federation.speeds.hospitals, let bad = slow.first(where: { $0 < 0 || $0 >= fewest }) {
+            throw ConfigError("federation.speeds.hospitals", "hospital \(bad) is not among the \(fewest) hospitals of the smallest partition")
+        }
+        if !datasets.compactMap(\.synthetic).isEmpty { _ = try synthOptions() }
+
         guard target >= 0 else { throw ConfigError("target", "must not be negative") }
         guard synthetic.patients >= 10 else { throw ConfigError("synthetic.patients", "at least 10") }
         do { try evaluation.check() } catch { throw ConfigError("evaluation.\(error.field)", error.reason) }
         if let stragglers {
-            guard !stragglers.factors.isEmpty, stragglers.factors.allSatisfy({ $0 >= 1 }) else {
-                throw ConfigError("stragglers.factors", "one or more slowdowns, each at least 1")
+            guard !stragglers.factors.isEmpty, stragglers.factors.allSatisfy({ $0 >= 1 && $0 <= 1e6 }) else {
+                throw ConfigError("stragglers.factors", "one or more slowdowns, each from 1 to 10⁶")
             }
+            guard Set(stragglers.factors).count == stragglers.factors.count else { throw ConfigError("stragglers.factors", "a slowdown is listed twice") }
             guard stragglers.samplesPerSecond > 0 else { throw ConfigError("stragglers.samplesPerSecond", "must be positive") }
             let labels = Set(unlearning.methods.map { $0.label ?? $0.defaultLabel })
             for (i, label) in (stragglers.methods ?? []).enumerated() where !labels.contains(label) {

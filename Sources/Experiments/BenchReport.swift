@@ -27,8 +27,9 @@ struct BenchReport {
         value.map { NumberFormat.fixed($0, decimals: decimals) } ?? "–"
     }
 
+    /// mean ± std, with "[k/n]" when only k of the n seeds had the figure.
     static func stat(_ value: SeedStatistic?, _ decimals: Int) -> String {
-        value.map { NumberFormat.meanStd($0.mean, $0.std, decimals: decimals) } ?? "–"
+        value.map { NumberFormat.meanStd($0.mean, $0.std, decimals: decimals) + ($0.count < $0.seeds ? " [\($0.count)/\($0.seeds)]" : "") } ?? "–"
     }
 
     /// The headline table of one dataset and partition (mean ± std over seeds).
@@ -55,16 +56,17 @@ struct BenchReport {
             header: [
                 "dataset", "partition", "method", "label", "seeds", "test_acc_mean", "test_acc_std", "retain_acc_mean", "forget_acc_mean", "forget_acc_std",
                 "backdoor_mean", "backdoor_std", "loss_auc_mean", "loss_auc_std", "lira_auc_mean", "lira_auc_std", "lira_tpr1_mean", "latency_mean",
-                "latency_std", "stall_mean", "stall_std", "rr_mean", "rr_std", "peak_rr_mean", "relearn_steps_mean",
+                "latency_std", "latency_seeds", "stall_mean", "stall_std", "rr_mean", "rr_std", "peak_rr_mean", "relearn_steps_mean", "relearn_seeds",
             ],
             rows: results.headline.map { row in
                 func m(_ s: SeedStatistic?) -> String { s.map { String($0.mean) } ?? "" }
+                func n(_ s: SeedStatistic?) -> String { s.map { String($0.count) } ?? "0" }
                 func d(_ s: SeedStatistic?) -> String { s?.std.map { String($0) } ?? "" }
                 return [
                     row.dataset, row.partition, row.method, row.label, String(row.testAccuracy?.count ?? 0), m(row.testAccuracy), d(row.testAccuracy),
                     m(row.retainAccuracy), m(row.forgetAccuracy), d(row.forgetAccuracy), m(row.backdoorSuccess), d(row.backdoorSuccess), m(row.lossAUC),
-                    d(row.lossAUC), m(row.liraAUC), d(row.liraAUC), m(row.liraTPRAt1PercentFPR), m(row.latency), d(row.latency), m(row.stallClientSeconds),
-                    d(row.stallClientSeconds), m(row.resurfacing), d(row.resurfacing), m(row.peakResurfacing), m(row.relearnSteps),
+                    d(row.lossAUC), m(row.liraAUC), d(row.liraAUC), m(row.liraTPRAt1PercentFPR), m(row.latency), d(row.latency), n(row.latency), m(row.stallClientSeconds),
+                    d(row.stallClientSeconds), m(row.resurfacing), d(row.resurfacing), m(row.peakResurfacing), m(row.relearnSteps), n(row.relearnSteps),
                 ]
             })
         var attackRows: [[String]] = []
@@ -252,14 +254,16 @@ struct BenchReport {
     func verdicts() -> [String] {
         results.cells.map { cell in
             let head = "\(cell.cell.dataset)/\(cell.cell.partition)/s\(cell.cell.seed): "
-            guard let verdict = cell.evaluation?.verdict else { return head + "no verdict (the bench needs a retrain method to compare against)" }
+            guard let verdict = cell.evaluation?.verdict else {
+                return head + "no verdict: it needs a retrain method and the loss attack's AUC on the original and the retrained model (no clean target samples, or no held-out ones, leave it undefined)"
+            }
             return head + (verdict.conclusive ? "conclusive — " : "") + verdict.explanation
         }
     }
 
     func markdown(_ figures: [Figure]) -> String {
         var text = "# MedSilo bench: \(results.name)\n\n"
-        text += "Target hospital \(results.config.target); seeds \(results.config.seeds.map(String.init).joined(separator: ", ")). Every figure is shown for the original model (at the request), retraining and each method: the goal is to be close to retraining. Mean ± sample std over seeds. Latency is virtual seconds from the request until the forgetting criterion holds for good; stall is client-seconds retained hospitals waited; RR is the resurfacing rate over the continuation (\(results.cells.first?.unlearning.backdoor == true ? "on backdoor success" : "on forget accuracy"); 0 = nothing came back).\n\n"
+        text += "Target hospital \(results.config.target); seeds \(results.config.seeds.map(String.init).joined(separator: ", ")). Every figure is shown for the original model (at the request), retraining and each method: the goal is to be close to retraining. Mean ± sample std over seeds. Latency is virtual seconds from the request until the forgetting criterion holds for good; stall is client-seconds retained hospitals waited; RR is the resurfacing rate over the continuation (\(results.cells.first?.unlearning.backdoor == true ? "on backdoor success" : "on forget accuracy"); 0 = nothing came back). [k/n]: only k of the n seeds had the figure (latency: the criterion held; relearn steps: relearned within the budget), and the mean is over those; – or > max: none did.\n\n"
         text += "## What the audit can see\n\n" + verdicts().map { "- \($0)\n" }.joined() + "\n"
         for cell in groups {
             let group = "\(cell.cell.dataset)/\(cell.cell.partition)"
@@ -287,7 +291,7 @@ struct BenchReport {
         var report = HTMLReport(title: "MedSilo bench: \(results.name)")
         report.heading("MedSilo bench: \(results.name)", level: 1)
         report.paragraph(
-            "Target hospital \(results.config.target); seeds \(results.config.seeds.map(String.init).joined(separator: ", ")). Every figure is shown for the original model, retraining and each method; the goal is to be close to retraining. Mean ± sample std over seeds.")
+            "Target hospital \(results.config.target); seeds \(results.config.seeds.map(String.init).joined(separator: ", ")). Every figure is shown for the original model, retraining and each method; the goal is to be close to retraining. Mean ± sample std over seeds; [k/n]: only k of the n seeds had the figure (latency: the criterion held; relearn steps: relearned within the budget), the mean is over those.")
         report.heading("What the audit can see")
         for verdict in verdicts() { report.paragraph(verdict) }
         for cell in groups {

@@ -2,16 +2,20 @@ import Foundation
 import Imaging
 import Partitioning
 
-/// A figure over seeds: mean, sample standard deviation (nil for one seed) and how many seeds had it.
+/// A figure over seeds: mean, sample standard deviation (nil for one seed), how many seeds had it and of
+/// how many. A latency or relearn time a seed did not reach (the criterion never held; not within the
+/// step budget) is missing from the mean, and `count < seeds` says so.
 public struct SeedStatistic: Sendable, Codable, Equatable {
     public var mean: Double
     public var std: Double?
     public var count: Int
+    public var seeds: Int
 
     init?(_ values: [Double?]) {
         let finite = values.compactMap { $0 }.filter(\.isFinite)
         guard !finite.isEmpty else { return nil }
         count = finite.count
+        seeds = values.count
         mean = finite.reduce(0, +) / Double(count)
         let mean = mean
         std = count < 2 ? nil : (finite.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(count - 1)).squareRoot()

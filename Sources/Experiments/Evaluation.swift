@@ -31,7 +31,10 @@ public struct EvaluationSettings: Sendable, Codable, Equatable {
         }
         guard shadowEpochs >= 1 else { throw ConfigError("shadowEpochs", "must be at least 1") }
         guard (shadowBase ?? 0) >= 0 else { throw ConfigError("shadowBase", "must not be negative") }
-        guard relearnSteps >= 0, relearnEvery >= 1 else { throw ConfigError("relearnEvery", "relearnSteps ≥ 0 and relearnEvery ≥ 1") }
+        guard relearnEvery >= 1 else { throw ConfigError("relearnEvery", "must be at least 1") }
+        guard relearnSteps >= 0, relearnSteps % relearnEvery == 0 else {
+            throw ConfigError("relearnSteps", "must be a multiple of relearnEvery (\(relearnEvery)), so the checks are evenly spaced and the steps count exact")
+        }
         guard (threads ?? 1) >= 1 else { throw ConfigError("threads", "must be at least 1") }
     }
 }
@@ -127,7 +130,17 @@ public final class UnlearningEvaluation {
     /// Evaluates every model; `out` defaults to `<unlearning>/evaluation`.
     public func run(out: String? = nil, progress: (String) -> Void = { _ in }) throws(RunError) -> EvaluationResults {
         let out = out ?? folder + "/evaluation"
+        // Figures already in `out` are read back only if they were computed with these settings.
+        let identity = Array(FederatedRun.json(settings).utf8) + [10]
+        if let stored = try? FileIO.read(out + "/settings.json") {
+            guard stored == identity else {
+                throw RunError("\(out) holds an evaluation with other settings (shadows, epochs, relearning or seed); choose another --out")
+            }
+        } else if access(out, F_OK) == 0, !((try? FileIO.listFiles(in: out, recursive: true)) ?? []).filter({ !$0.contains(".tmp-") }).isEmpty {
+            throw RunError("\(out) exists and is not an evaluation folder; results are never overwritten (choose another --out)")
+        }
         try session.make(out)
+        try session.write(identity, to: out + "/settings.json")
         try session.make(out + "/models")
         try session.make(out + "/scores")
         let experiment = session.experiment

@@ -44,7 +44,9 @@ struct BenchCommand: ParsableCommand {
             }
         }
         let config: BenchConfig
-        do { config = try BenchConfig.parse(text) } catch {
+        // Relative dataset paths in a config file are taken from its folder.
+        let directory = BenchConfig.preset(preset) == nil ? String(preset.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")) : ""
+        do { config = try BenchConfig.parse(text, directory: directory) } catch {
             Output.error("\(preset): \(error.description)")
             throw ExitCode(1)
         }

@@ -60,7 +60,8 @@ struct EvaluateCommand: ParsableCommand {
             let evaluation = try UnlearningEvaluation(unlearning: unlearning, settings: settings, cores: cores)
             results = try evaluation.run(out: out) { line in if !json { print(line) } }
         } catch let error as ConfigError {
-            Output.error(error.field.isEmpty ? error.reason : "--\(error.field): \(error.reason)")
+            let options = ["shadows": "--shadows", "shadowEpochs": "--shadow-epochs", "relearnSteps": "--relearn-steps", "threads": "--threads"]
+            Output.error(options[error.field].map { "\($0): \(error.reason)" } ?? error.description)
             throw ExitCode(1)
         } catch {
             Output.error("\(error)")

@@ -1,6 +1,8 @@
 import Testing
 
 import Auditing
+import Foundation
+import TestSupport
 
 @testable import Experiments
 
@@ -76,15 +78,62 @@ import Auditing
         ("partitions: [{scheme: shards, hospitals: 4}]", "partitions.0.scheme", "unknown scheme"),
         ("partitions: [{scheme: iid, hospitals: 1}]", "partitions.0.hospitals", "at least 2"),
         ("partitions: [{scheme: iid, hospitals: 4}]\nstragglers: {methods: [afu]}", "stragglers.methods.0", "no method is labelled"),
-        ("partitions: [{scheme: iid, hospitals: 4}]\nstragglers: {factors: [0.5]}", "stragglers.factors", "at least 1"),
+        ("partitions: [{scheme: iid, hospitals: 4}]\nstragglers: {factors: [0.5]}", "stragglers.factors", "from 1 to"),
         ("partitions: [{scheme: iid, hospitals: 4}]\nevaluation: {shadows: 3}", "evaluation.shadows", "even"),
         ("partitions: [{scheme: iid, hospitals: 4}]\nseeds: [1, 1]", "seeds", "twice"),
+        ("partitions: [{scheme: iid, hospitals: 4}, {scheme: iid, hospitals: 6}]", "partitions.1", "share the first's folders"),
+        ("partitions: [{scheme: iid, hospitals: 4}]\nstragglers: {factors: [3, 3]}", "stragglers.factors", "twice"),
+        ("partitions: [{scheme: iid, hospitals: 4}]\nstragglers: {factors: [.inf]}", "stragglers.factors", "from 1 to"),
+        ("partitions: [{scheme: iid, hospitals: 4}]\nsynthetic: {imagesPerPatient: 6-2}", "synthetic.imagesPerPatient", "MIN-MAX"),
+        ("partitions: [{scheme: iid, hospitals: 4}]\nsynthetic: {imagesPerPatient: abc}", "synthetic.imagesPerPatient", "MIN-MAX"),
+        ("partitions: [{scheme: iid, hospitals: 4}]\nsynthetic: {imageSize: 8}", "synthetic", "size must be between"),
+        ("partitions: [{scheme: natural}]\nsynthetic: {sites: 1}", "target", "sites"),
+        ("partitions: [{scheme: iid, hospitals: 4}]\nevaluation: {relearnSteps: 12, relearnEvery: 5}", "evaluation.relearnSteps", "multiple"),
     ])
     func otherMistakesNameTheirField(line: String, field: String, reason: String) throws {
         let text = Self.minimal.replacingOccurrences(of: "partitions: [{scheme: dirichlet, alpha: 0.5, hospitals: 4}]", with: line)
         let error = #expect(throws: ConfigError.self) { try BenchConfig.parse(text) }
         #expect(error?.field == field, "\(String(describing: error))")
         #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")
+    }
+
+    @Test func storesAndSlowHospitalsAreCheckedBeforeAnythingRuns() throws {
+        let directory = TemporaryDirectory()
+        try writeFile(Array("not a store".utf8), to: directory.file("file"))
+        let file = #expect(throws: ConfigError.self) {
+            try BenchConfig.parse(Self.minimal.replacingOccurrences(of: "{name: derm, synthetic: derm}", with: "{name: x, store: file}"), directory: directory.path)
+        }
+        #expect(file?.field == "datasets.0.store" && file?.reason.contains(directory.file("file")) == true, "\(String(describing: file))")
+        let slow = #expect(throws: ConfigError.self) {
+            try BenchConfig.parse(Self.minimal.replacingOccurrences(
+                of: "  backdoor: {fraction: 0.5, value: 3}", with: "  speeds: {kind: stragglers, samplesPerSecond: 100, hospitals: [4], slowdown: 2}"))
+        }
+        #expect(slow?.field == "federation.speeds.hospitals", "\(String(describing: slow))")
+    }
+
+    /// A folder is claimed when empty or holding only a killed write's temporary file; anything else is
+    /// refused untouched, and a second process is kept out while the first holds the lock.
+    @Test func benchFoldersAreClaimedOnce() throws {
+        let directory = TemporaryDirectory()
+        let config = try BenchConfig.parse(Self.minimal)
+        try FileManager.default.createDirectory(atPath: directory.file("killed"), withIntermediateDirectories: true)
+        try writeFile(Array("partial".utf8), to: directory.file("killed/bench.json.tmp-42"))
+        let lock = try Bench(config: config, folder: directory.file("killed"), cores: 1).claim()
+        #expect(FileManager.default.fileExists(atPath: directory.file("killed/bench.json")))
+        let busy = #expect(throws: RunError.self) { try Bench(config: config, folder: directory.file("killed"), cores: 1).claim() }
+        #expect(busy?.description.contains("in use") == true, "\(String(describing: busy))")
+        close(lock)
+        let again = try Bench(config: config, folder: directory.file("killed"), cores: 1).claim()
+        close(again)
+        var other = config
+        other.name = "other"
+        let another = #expect(throws: RunError.self) { try Bench(config: other, folder: directory.file("killed"), cores: 1).claim() }
+        #expect(another?.description.contains("holds another bench") == true)
+        try FileManager.default.createDirectory(atPath: directory.file("notes"), withIntermediateDirectories: true)
+        try writeFile(Array("keep".utf8), to: directory.file("notes/notes.txt"))
+        let foreign = #expect(throws: RunError.self) { try Bench(config: config, folder: directory.file("notes"), cores: 1).claim() }
+        #expect(foreign?.description.contains("not a bench folder") == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("notes")) == ["notes.txt"], "nothing written into a foreign folder")
     }
 
     @Test func unlearningMistakesNameTheirField() throws {

@@ -116,6 +116,10 @@ import TestSupport
             #expect(oneAttacks.compactMap { $0["attack"] as? String } == ["loss", "confidence", "entropy", "modifiedEntropy"])
             #expect(oneAttacks.first?["auc"] as? Double == otherAttacks.first?["auc"] as? Double, "\(one["label"]!)")
         }
+        let otherSettings = try run(CLITests.binary, ["evaluate", unlearning, "--shadows", "2", "--relearn-steps", "0", "--out", directory.file("eval0")])
+        #expect(otherSettings.status == 1 && otherSettings.stderr.contains("other settings"), "\(otherSettings.stderr)")
+        let uneven = try run(CLITests.binary, ["evaluate", unlearning, "--relearn-steps", "7", "--out", directory.file("eval7")])
+        #expect(uneven.status == 1 && uneven.stderr.contains("--relearn-steps"), "\(uneven.stderr)")
         let notUnlearning = try run(CLITests.binary, ["evaluate", directory.file("whole/cells")])
         #expect(notUnlearning.status == 1 && notUnlearning.stderr.contains("is not an output of medsilo unlearn"), "\(notUnlearning.stderr)")
 
