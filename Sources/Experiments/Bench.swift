@@ -74,7 +74,15 @@ public final class Bench {
         let lock = try claim()
         defer { close(lock) }
 
-        var clock = PhaseClock(total: 1 + cells.count * 3 + sweep.count * 2)
+        var phases = ["data"]
+        for cell in cells + sweep {
+            if cell.slowdown != nil, cells.contains(where: { $0.path == cell.path }) {
+                phases += ["reused", "reused"]
+            } else {
+                phases += cell.slowdown == nil ? ["federate", "unlearn", "evaluate"] : ["federate", "unlearn"]
+            }
+        }
+        var clock = PhaseClock(plan: phases)
         func report(_ cell: String, _ phase: String) {
             progress("[\(clock.done + 1)/\(clock.total)] \(cell) · \(phase) · \(clock.elapsedText)\(clock.etaText.map { " · ETA \($0)" } ?? "")")
         }
@@ -307,17 +315,19 @@ public final class Bench {
     }
 }
 
-/// Phases done, host time, and the estimate of what remains from the mean time of each kind of phase
-/// done so far in this session (phases read back take no time and are not counted).
+/// Phases done, host time, and the estimate of what remains: each phase still to run at the mean time of
+/// its kind so far in this session (of every phase measured, for a kind not yet seen). Phases read back
+/// take no time and are not counted; reused ones count nothing.
 struct PhaseClock {
-    let total: Int
+    let plan: [String]
     var done = 0
     let start = ContinuousClock.now
     var last = ContinuousClock.now
     var durations: [String: [Double]] = [:]
-    var kinds: [String] = []
 
-    init(total: Int) { self.total = total }
+    init(plan: [String]) { self.plan = plan }
+
+    var total: Int { plan.count }
 
     mutating func finish(_ kind: String) {
         let now = ContinuousClock.now
@@ -329,14 +339,13 @@ struct PhaseClock {
 
     var elapsedText: String { Self.duration(Double((ContinuousClock.now - start).components.seconds)) }
 
-    /// Remaining phases, each at the mean of its kind (or of every phase measured) so far.
     var etaText: String? {
         let measured = durations.values.flatMap { $0 }
         guard !measured.isEmpty else { return nil }
         let overall = measured.reduce(0, +) / Double(measured.count)
-        func mean(_ kind: String) -> Double { durations[kind].map { $0.reduce(0, +) / Double($0.count) } ?? overall }
-        // Remaining phases cycle federate, unlearn, evaluate per main cell; the sweep has no evaluation.
-        let remaining = Double(total - done) * (mean("federate") + mean("unlearn") + mean("evaluate")) / 3
+        let remaining = plan.dropFirst(done).reduce(0.0) { sum, kind in
+            kind == "reused" ? sum : sum + (durations[kind].map { $0.reduce(0, +) / Double($0.count) } ?? overall)
+        }
         return Self.duration(remaining)
     }
 

@@ -250,10 +250,14 @@ struct BenchReport {
 
     // MARK: Documents
 
-    /// What the audit can say, per dataset and partition and seed.
+    /// What the audit can say, per dataset and partition and seed, with the sizes it rests on.
     func verdicts() -> [String] {
         results.cells.map { cell in
-            let head = "\(cell.cell.dataset)/\(cell.cell.partition)/s\(cell.cell.seed): "
+            var head = "\(cell.cell.dataset)/\(cell.cell.partition)/s\(cell.cell.seed): "
+            if let evaluation = cell.evaluation {
+                head += "\(evaluation.forgetSamples) members against \(evaluation.nonMemberSamples) non-members (\(evaluation.nonMemberSource))"
+                head += evaluation.nonMemberSamples < 1000 ? ", so TPR at 0.1 % FPR reads as TPR at FPR 0 (it needs ≥ 1000 non-members); " : "; "
+            }
             guard let verdict = cell.evaluation?.verdict else {
                 return head + "no verdict: it needs a retrain method and the loss attack's AUC on the original and the retrained model (no clean target samples, or no held-out ones, leave it undefined)"
             }

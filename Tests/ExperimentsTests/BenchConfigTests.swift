@@ -180,6 +180,18 @@ import TestSupport
         #expect(SeedStatistic([nil, nil]) == nil)
     }
 
+    /// The estimate by hand: after data, federate (10 s) and unlearn (20 s), what remains is an evaluate
+    /// (not seen yet: the mean of all, 15 s), two reused phases (nothing), a federate and an unlearn.
+    @Test func theEstimateCountsEachRemainingPhaseAtItsKindsMean() {
+        var clock = PhaseClock(plan: ["data", "federate", "unlearn", "evaluate", "reused", "reused", "federate", "unlearn"])
+        #expect(clock.etaText == nil, "nothing measured yet")
+        clock.durations = ["federate": [10], "unlearn": [20]]
+        clock.done = 3
+        #expect(clock.etaText == "45s")
+        clock.done = 7
+        #expect(clock.etaText == "20s")
+    }
+
     @Test func durationsRead() {
         #expect(PhaseClock.duration(42) == "42s" && PhaseClock.duration(125) == "2m05s" && PhaseClock.duration(3 * 3600 + 7 * 60) == "3h07m")
     }
