@@ -245,11 +245,7 @@ public final class UnlearningEvaluation {
         let retained = experiment.training.enumerated().filter { $0.offset != session.config.target }.flatMap(\.element)
         let count = min(retained.count, settings.shadowBase ?? (session.auditForget.count + sets.nonMembers.count))
         var generator = SeededGenerator(seed: settings.seed &+ 0xBA5E)
-        var order = retained
-        if order.count > 1 {
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
-        }
-        return Array(order.prefix(count)).sorted()
+        return Array(generator.shuffled(retained).prefix(count)).sorted()
     }
 
     /// Forget-set accuracy while fine-tuning `weights` on the forget set with the run's local optimiser:

@@ -46,13 +46,7 @@ extension UnlearningSession {
     /// global test set (its other half in the fallback).
     func auditSets() -> AuditSets {
         var generator = SeededGenerator(seed: config.seed &+ 0xA0D17)
-        func shuffled(_ indices: [Int]) -> [Int] {
-            var order = indices
-            if order.count > 1 {
-                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
-            }
-            return order
-        }
+        func shuffled(_ indices: [Int]) -> [Int] { generator.shuffled(indices) }
         let retained = experiment.training.enumerated().filter { $0.offset != config.target }.flatMap(\.element)
         let test = shuffled(experiment.test)
         let hospital = experiment.plan.hospitals[config.target]

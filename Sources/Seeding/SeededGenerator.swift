@@ -19,6 +19,17 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform Double in [0, 1) from the top 53 bits.
+    /// `array` shuffled by Fisher–Yates, one `next()` per swap from the end. Written out rather than
+    /// `shuffled(using:)`, whose algorithm the standard library does not promise to keep: the same seed
+    /// must give the same order on every toolchain.
+    public mutating func shuffled<T>(_ array: [T]) -> [T] {
+        var order = array
+        if order.count > 1 {
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(next() % UInt64(i + 1))) }
+        }
+        return order
+    }
+
     public mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }

@@ -15,11 +15,7 @@ public struct Batches {
 
     /// The order of one epoch: `indices` shuffled by Fisher–Yates from `generator`.
     public func epochOrder(_ generator: inout SeededGenerator) -> [Int] {
-        var order = indices
-        if order.count > 1 {
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
-        }
-        return order
+        generator.shuffled(indices)
     }
 
     /// The samples at `batch` as a tensor [B, C, H, W] (normalised with the store's channel statistics)
