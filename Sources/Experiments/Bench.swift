@@ -136,12 +136,7 @@ public final class Bench {
             throw RunError("\(folder) holds another bench (its bench.json differs); choose another --out, or run the same preset or config to continue it")
         }
         try make(folder)
-        let lock = open(path(".lock"), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard lock >= 0 else { throw RunError("\(folder): cannot write (\(String(cString: strerror(errno))))") }
-        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
-            close(lock)
-            throw RunError("\(folder) is in use by another medsilo process")
-        }
+        let lock = try FederatedRun.lock(folder)
         if stored == nil {
             do { try write(identity, to: path("bench.json")) } catch {
                 close(lock)

@@ -179,12 +179,13 @@ public final class UnlearningEvaluation {
         }
 
         let reference = session.makeSimulation()
-        let originalWeights = try session.load(label: "original", folder: folder)
-        let originalForget = session.point(originalWeights, simulation: reference, time: 0, step: 0).forgetAccuracy
+        // The original model comes first (labels[0]); its forget accuracy is the relearning goal.
+        var originalForget: Double?
         var evaluations: [ModelEvaluation] = []
         for (label, method) in labels {
             let done = out + "/models/" + label + ".json"
             if let bytes = try? FileIO.read(done), let stored = try? JSONDecoder().decode(ModelEvaluation.self, from: Data(bytes)) {
+                if method == "original" { originalForget = stored.forgetAccuracy }
                 evaluations.append(stored)
                 progress("\(label): evaluated before, read back")
                 continue
@@ -192,7 +193,9 @@ public final class UnlearningEvaluation {
             progress("\(label): evaluating")
             let weights = try session.load(label: label, folder: folder)
             model.parameters.values = weights
-            let point = session.point(weights, simulation: reference, time: 0, step: 0)
+            // Forget figures over all the target's samples (as they were trained on), like medsilo unlearn's.
+            let forgetFigures = reference.evaluate(weights, sets: [session.forget], classes: classes, batchSize: session.config.evaluation.batch)[0]
+            if method == "original" { originalForget = forgetFigures.metrics.accuracy }
             let test = Self.outputs(model, samples: experiment.samples, indices: experiment.test, classes: classes, batch: session.config.evaluation.batch)
             let utility = ClassificationMetrics(scores: test.probabilities, labels: test.labels, classes: classes)
             let retained = experiment.training.enumerated().filter { $0.offset != session.config.target }.flatMap(\.element)
@@ -224,9 +227,10 @@ public final class UnlearningEvaluation {
             model.parameters.values = weights
             let evaluation = ModelEvaluation(
                 label: label, method: method, testAccuracy: utility.accuracy, balancedAccuracy: utility.balancedAccuracy, macroAUC: utility.macroAUC,
-                retainAccuracy: retainAccuracy, forgetAccuracy: point.forgetAccuracy, forgetLoss: point.forgetLoss, backdoorSuccess: point.backdoorSuccess,
-                attacks: figures,
-                relearnSteps: ForgettingMetrics.relearnTime(accuracies: curve, original: originalForget).map { $0 * settings.relearnEvery },
+                retainAccuracy: retainAccuracy, forgetAccuracy: forgetFigures.metrics.accuracy, forgetLoss: forgetFigures.loss,
+                backdoorSuccess: session.backdoorSuccess(weights), attacks: figures,
+                relearnSteps: ForgettingMetrics.relearnTime(accuracies: curve, original: originalForget ?? forgetFigures.metrics.accuracy)
+                    .map { $0 * settings.relearnEvery },
                 relearnCurve: curve)
             try session.write(Array(FederatedRun.json(evaluation).utf8) + [10], to: done)
             evaluations.append(evaluation)

@@ -110,6 +110,18 @@ public final class FederatedRun {
         return Self.json(comparable)
     }
 
+    /// Holds `folder/.lock` (an exclusive flock, released when the descriptor closes or the process
+    /// dies), so no second medsilo process works in the folder; returns the descriptor.
+    static func lock(_ folder: String) throws(RunError) -> Int32 {
+        let lock = open(folder + "/.lock", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw RunError("\(folder): cannot write (\(String(cString: strerror(errno))))") }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            close(lock)
+            throw RunError("\(folder) is in use by another medsilo process")
+        }
+        return lock
+    }
+
     static func json(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -287,12 +299,7 @@ public final class FederatedRun {
             }
         }
         try make(folder)
-        let lock = open(file(".lock"), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard lock >= 0 else { throw RunError("\(folder): cannot write (\(String(cString: strerror(errno))))") }
-        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
-            close(lock)
-            throw RunError("\(folder) is in use by another medsilo process")
-        }
+        let lock = try Self.lock(folder)
         if resume {
             // A process killed in the middle of an atomic write leaves its temporary file; the folder
             // is locked now, so any such file is stale.

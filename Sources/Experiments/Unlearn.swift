@@ -192,14 +192,7 @@ public final class UnlearningSession {
     /// The figures of `weights`.
     func point(_ weights: [Float], simulation: FederationSimulation, time: Double, step: Int) -> TimelinePoint {
         let results = simulation.evaluate(weights, sets: [experiment.test, forget], classes: experiment.store.classes.count, batchSize: config.evaluation.batch)
-        var backdoor: Double?
-        if let settings = experiment.backdoor {
-            let model = experiment.makeModel()
-            model.parameters.values = weights
-            backdoor = Backdoor.successRate(
-                model: model, source: experiment.store, indices: experiment.test, targetClass: settings.targetClass, batchSize: config.evaluation.batch,
-                trigger: experiment.trigger)
-        }
+        let backdoor = backdoorSuccess(weights)
         let outputs = simulation.predict(weights, sets: [auditForget, sets.nonMembers], batchSize: config.evaluation.batch)
         let classes = experiment.store.classes.count
         let loss = outputs.map { ThresholdAttack.loss.scores(probabilities: $0.probabilities, labels: $0.labels, classes: classes) }
@@ -207,6 +200,16 @@ public final class UnlearningSession {
             virtualTime: time, step: step, testAccuracy: results[0].metrics.accuracy, forgetAccuracy: results[1].metrics.accuracy,
             forgetLoss: results[1].loss, backdoorSuccess: backdoor,
             membershipAUC: ROC(memberScores: loss[0], nonMemberScores: loss[1])?.auc)
+    }
+
+    /// Share of triggered test images `weights` classifies as the backdoor's class (nil without a backdoor).
+    func backdoorSuccess(_ weights: [Float]) -> Double? {
+        guard let settings = experiment.backdoor else { return nil }
+        let model = experiment.makeModel()
+        model.parameters.values = weights
+        return Backdoor.successRate(
+            model: model, source: experiment.store, indices: experiment.test, targetClass: settings.targetClass, batchSize: config.evaluation.batch,
+            trigger: experiment.trigger)
     }
 
     func probeAccuracy(_ weights: [Float], simulation: FederationSimulation) -> Double {
