@@ -131,7 +131,10 @@ public final class UnlearningEvaluation {
     public func run(out: String? = nil, progress: (String) -> Void = { _ in }) throws(RunError) -> EvaluationResults {
         let out = out ?? folder + "/evaluation"
         // Figures already in `out` are read back only if they were computed with these settings.
-        let identity = Array(FederatedRun.json(settings).utf8) + [10]
+        // The host thread count is left out: the figures do not depend on it, so a rerun may use another.
+        var identitySettings = settings
+        identitySettings.threads = nil
+        let identity = Array(FederatedRun.json(identitySettings).utf8) + [10]
         if let stored = try? FileIO.read(out + "/settings.json") {
             guard stored == identity else {
                 throw RunError("\(out) holds an evaluation with other settings (shadows, epochs, relearning or seed); choose another --out")

@@ -345,7 +345,12 @@ public final class UnlearningSession {
     func load(label: String, folder: String) throws(RunError) -> [Float] {
         let model = experiment.makeModel()
         let path = folder + "/" + label + "/model.safetensors"
-        do { try Safetensors.load(try FileIO.read(path), into: model) } catch { throw RunError("\(path): \(error)") }
+        let bytes: [UInt8]
+        do { bytes = try FileIO.read(path) } catch {
+            // The error names the path already.
+            throw RunError(label == "original" ? "\(error) (outputs of medsilo unlearn from before the model at the request was kept lack it; run the unlearning again)" : "\(error)")
+        }
+        do { try Safetensors.load(bytes, into: model) } catch { throw RunError("\(path): \(error)") }
         return model.parameters.values
     }
 

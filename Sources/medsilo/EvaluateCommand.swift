@@ -38,7 +38,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Fine-tuning steps on the forget set at most, for the relearn time.")
     var relearnSteps: Int = 60
 
-    @Option(help: "Seed of the shadow models' halves and training.")
+    @Option(help: "Fine-tuning steps between two forget-accuracy checks (relearn time is counted in these).")
+    var relearnEvery: Int = 5
+
+    @Option(help: "Seed of the shadow models' halves and training, and of the relearning shuffles.")
     var seed: UInt64 = 0
 
     @Option(help: "Host threads (default: all cores); results do not depend on it.")
@@ -52,6 +55,7 @@ struct EvaluateCommand: ParsableCommand {
         settings.shadows = shadows
         settings.shadowEpochs = shadowEpochs
         settings.relearnSteps = relearnSteps
+        settings.relearnEvery = relearnEvery
         settings.seed = seed
         settings.threads = threads
         let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
@@ -60,7 +64,7 @@ struct EvaluateCommand: ParsableCommand {
             let evaluation = try UnlearningEvaluation(unlearning: unlearning, settings: settings, cores: cores)
             results = try evaluation.run(out: out) { line in if !json { print(line) } }
         } catch let error as ConfigError {
-            let options = ["shadows": "--shadows", "shadowEpochs": "--shadow-epochs", "relearnSteps": "--relearn-steps", "threads": "--threads"]
+            let options = ["shadows": "--shadows", "shadowEpochs": "--shadow-epochs", "relearnSteps": "--relearn-steps", "relearnEvery": "--relearn-every", "threads": "--threads"]
             Output.error(options[error.field].map { "\($0): \(error.reason)" } ?? error.description)
             throw ExitCode(1)
         } catch {

@@ -105,10 +105,12 @@ import TestSupport
         let markdown = try String(contentsOfFile: directory.file("whole/report.md"), encoding: .utf8)
         #expect(markdown.contains("## What the audit can see") && markdown.contains("## Straggler sweep") && markdown.contains("figures/derm-dirichlet-a1.0-roc.svg"))
 
-        // medsilo evaluate on the cell's unlearning output, without shadows: the threshold attacks only,
-        // with the same figures as the bench's audit (same models, same samples).
+        // medsilo evaluate on the cell's unlearning output, without shadows and on one thread: the threshold
+        // attacks only, with the same figures and the same relearn curves as the bench's audit (same models,
+        // samples and seed; the bench trained shadows first and used every core).
         let unlearning = directory.file("whole/cells/derm/dirichlet-a1.0/s3/unlearn")
-        let alone = try run(CLITests.binary, ["evaluate", unlearning, "--shadows", "0", "--relearn-steps", "0", "--out", directory.file("eval0"), "--json"])
+        let same = ["--relearn-steps", "4", "--relearn-every", "2", "--seed", "3", "--out", directory.file("eval0")]
+        let alone = try run(CLITests.binary, ["evaluate", unlearning, "--shadows", "0", "--threads", "1", "--json"] + same)
         #expect(alone.status == 0, "\(alone.stderr)")
         let aloneModels = (try JSONSerialization.jsonObject(with: Data(alone.stdout.utf8)) as? [String: Any])?["models"] as? [[String: Any]] ?? []
         #expect(aloneModels.count == 4)
@@ -116,7 +118,12 @@ import TestSupport
             let oneAttacks = one["attacks"] as? [[String: Any]] ?? [], otherAttacks = other["attacks"] as? [[String: Any]] ?? []
             #expect(oneAttacks.compactMap { $0["attack"] as? String } == ["loss", "confidence", "entropy", "modifiedEntropy"])
             #expect(oneAttacks.first?["auc"] as? Double == otherAttacks.first?["auc"] as? Double, "\(one["label"]!)")
+            let curve = one["relearnCurve"] as? [Double] ?? []
+            #expect(curve.count == 3 && curve == other["relearnCurve"] as? [Double], "\(one["label"]!): \(curve)")
         }
+        // Another thread count is not another setting: the figures are read back.
+        let otherThreads = try run(CLITests.binary, ["evaluate", unlearning, "--shadows", "0", "--threads", "2"] + same)
+        #expect(otherThreads.status == 0 && otherThreads.stdout.contains("evaluated before, read back"), "\(otherThreads.stderr)")
         let otherSettings = try run(CLITests.binary, ["evaluate", unlearning, "--shadows", "2", "--relearn-steps", "0", "--out", directory.file("eval0")])
         #expect(otherSettings.status == 1 && otherSettings.stderr.contains("other settings"), "\(otherSettings.stderr)")
         let uneven = try run(CLITests.binary, ["evaluate", unlearning, "--relearn-steps", "7", "--out", directory.file("eval7")])
