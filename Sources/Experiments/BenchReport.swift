@@ -252,7 +252,8 @@ struct BenchReport {
 
     /// What the audit can say, per dataset and partition and seed, with the sizes it rests on.
     func verdicts() -> [String] {
-        results.cells.map { cell in
+        let pooled = results.config.seeds.count < 2 ? [] : results.audit.map { "\($0.dataset)/\($0.partition), \($0.seeds) seeds: " + ($0.conclusive ? "conclusive — " : "") + $0.explanation }
+        return pooled + results.cells.map { cell in
             var head = "\(cell.cell.dataset)/\(cell.cell.partition)/s\(cell.cell.seed): "
             if let evaluation = cell.evaluation {
                 head += "\(evaluation.forgetSamples) members against \(evaluation.nonMemberSamples) non-members (\(evaluation.nonMemberSource))"

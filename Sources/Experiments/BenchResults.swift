@@ -79,6 +79,8 @@ public struct BenchResults: Sendable, Codable, Equatable {
     public var cells: [CellResults]
     public var stragglers: [CellResults]
     public var headline: [HeadlineRow]
+    /// The audit's verdict per dataset and partition, pooled over the seeds.
+    public var audit: [PooledAuditVerdict]
     public var stragglerTable: [StragglerRow]
 }
 
@@ -101,7 +103,7 @@ extension Bench {
         var swept: [CellResults] = []
         for cell in sweep { swept.append(try cellResults(cell)) }
         return BenchResults(
-            name: config.name, config: config, cells: main, stragglers: swept, headline: Self.headline(main),
+            name: config.name, config: config, cells: main, stragglers: swept, headline: Self.headline(main), audit: Self.audit(main),
             stragglerTable: Self.stragglerTable(swept, methods: config.stragglers?.methods))
     }
 
@@ -131,6 +133,15 @@ extension Bench {
             }
         }
         return rows
+    }
+
+    static func audit(_ cells: [CellResults]) -> [PooledAuditVerdict] {
+        var groups: [(String, String)] = []
+        for cell in cells where !groups.contains(where: { $0 == (cell.cell.dataset, cell.cell.partition) }) { groups.append((cell.cell.dataset, cell.cell.partition)) }
+        return groups.compactMap { dataset, partition in
+            let verdicts = cells.filter { $0.cell.dataset == dataset && $0.cell.partition == partition }.compactMap { $0.evaluation?.verdict }
+            return PooledAuditVerdict(dataset: dataset, partition: partition, verdicts: verdicts)
+        }
     }
 
     static func stragglerTable(_ cells: [CellResults], methods labels: [String]?) -> [StragglerRow] {

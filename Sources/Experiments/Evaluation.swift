@@ -75,6 +75,46 @@ public struct AuditVerdict: Sendable, Codable, Equatable {
     public var explanation: String
 }
 
+/// The audit over the seeds of one dataset and partition: the gaps (original − retrained AUC of the same
+/// attack) pooled with inverse-variance weights, w = 1/SE², so the pooled gap is Σwg/Σw with standard error
+/// 1/√Σw. Each seed is its own partition, pre-training and retraining, so the gaps are independent; under
+/// the null hypothesis (the original is no easier to attack than retraining) every gap has mean ≤ 0, which
+/// is what the test needs, whether or not the true gaps differ between seeds. Conclusive when the pooled
+/// gap exceeds 2 × its SE — a small per-seed audit (few held-out samples) can be inconclusive alone and
+/// conclusive together with its siblings.
+public struct PooledAuditVerdict: Sendable, Codable, Equatable {
+    public var dataset: String
+    public var partition: String
+    public var attack: String
+    /// Seeds with a verdict, and how many of them were conclusive alone.
+    public var seeds: Int
+    public var conclusiveSeeds: Int
+    public var gap: Double
+    public var standardError: Double
+    public var conclusive: Bool
+    public var explanation: String
+
+    public init?(dataset: String, partition: String, verdicts: [AuditVerdict]) {
+        let usable = verdicts.filter { $0.standardError > 0 && $0.standardError.isFinite && $0.gap.isFinite }
+        guard let first = usable.first, usable.allSatisfy({ $0.attack == first.attack }) else { return nil }
+        let weights = usable.map { 1 / ($0.standardError * $0.standardError) }
+        let total = weights.reduce(0, +)
+        self.dataset = dataset
+        self.partition = partition
+        attack = first.attack
+        seeds = usable.count
+        conclusiveSeeds = usable.filter(\.conclusive).count
+        gap = zip(weights, usable).reduce(0) { $0 + $1.0 * $1.1.gap } / total
+        standardError = 1 / total.squareRoot()
+        conclusive = gap > 2 * standardError
+        let gaps = usable.map { UnlearningEvaluation.fixed($0.gap) }.joined(separator: ", ")
+        let alone = "\(conclusiveSeeds) of \(seeds) seed\(seeds == 1 ? "" : "s") conclusive alone"
+        explanation = conclusive
+            ? "over the seeds the \(attack) attack tells the original model from the retrained one: pooled gap \(UnlearningEvaluation.fixed(gap)) > 2 × SE \(UnlearningEvaluation.fixed(standardError)) (gaps \(gaps); \(alone))"
+            : "inconclusive over the seeds: pooled gap of the \(attack) attack \(UnlearningEvaluation.fixed(gap)) ≤ 2 × SE \(UnlearningEvaluation.fixed(standardError)) (gaps \(gaps); \(alone)); this audit cannot show that any method forgot"
+    }
+}
+
 /// evaluation.json of `medsilo evaluate`.
 public struct EvaluationResults: Sendable, Codable, Equatable {
     public var format = "medsilo-evaluate"

@@ -172,6 +172,27 @@ import TestSupport
         #expect(UnlearningEvaluation.verdict([model("original", 0.8)], members: 400, nonMembers: 400) == nil, "no retrain, no verdict")
     }
 
+    /// Pooling by hand. Gaps 0.1 (SE 0.1) and 0.3 (SE 0.2): weights 100 and 25, pooled gap
+    /// (10 + 7.5) / 125 = 0.14, SE 1/√125 ≈ 0.0894, and 0.14 ≤ 0.179: inconclusive. Three seeds with gap
+    /// 0.12 and SE 0.07, each inconclusive alone (0.12 ≤ 0.14): pooled gap 0.12, SE 0.07/√3 ≈ 0.0404,
+    /// conclusive (0.12 > 0.0808).
+    @Test func verdictsPoolOverSeedsByInverseVariance() throws {
+        func verdict(_ gap: Double, _ se: Double, attack: String = "loss") -> AuditVerdict {
+            AuditVerdict(attack: attack, originalAUC: 0.5 + gap, retrainAUC: 0.5, gap: gap, standardError: se, conclusive: gap > 2 * se, explanation: "")
+        }
+        let mixed = try #require(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: [verdict(0.1, 0.1), verdict(0.3, 0.2)]))
+        #expect(abs(mixed.gap - 0.14) < 1e-12 && abs(mixed.standardError - 1 / 125.0.squareRoot()) < 1e-12)
+        #expect(!mixed.conclusive && mixed.seeds == 2 && mixed.conclusiveSeeds == 0 && mixed.explanation.hasPrefix("inconclusive"))
+        let together = try #require(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: [verdict(0.12, 0.07), verdict(0.12, 0.07), verdict(0.12, 0.07)]))
+        #expect(abs(together.gap - 0.12) < 1e-12 && abs(together.standardError - 0.07 / 3.0.squareRoot()) < 1e-12)
+        #expect(together.conclusive && together.conclusiveSeeds == 0 && together.explanation.contains("0 of 3 seeds conclusive alone"))
+        // A seed whose SE is undefined is left out; other attacks or nothing usable give no pooled verdict.
+        let partial = try #require(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: [verdict(0.3, 0.1), verdict(0.2, .infinity)]))
+        #expect(partial.seeds == 1 && abs(partial.gap - 0.3) < 1e-12 && partial.conclusive)
+        #expect(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: [verdict(0.3, 0.1), verdict(0.3, 0.1, attack: "entropy")]) == nil)
+        #expect(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: []) == nil)
+    }
+
     @Test func seedStatisticsByHand() {
         let statistic = SeedStatistic([1, 2, nil, 3, 4, .nan])
         #expect(statistic?.count == 4 && statistic?.mean == 2.5)

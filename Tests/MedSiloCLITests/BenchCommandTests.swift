@@ -87,6 +87,12 @@ import TestSupport
             let names = Set((model["attacks"] as? [[String: Any]] ?? []).compactMap { $0["attack"] as? String })
             #expect(names == Self.attacks, "\(model["label"]!): \(names)")
         }
+        // The audit pooled over seeds: with one seed, that seed's verdict.
+        let pooled = results["audit"] as? [[String: Any]] ?? []
+        let verdict = evaluation["verdict"] as? [String: Any] ?? [:]
+        #expect(pooled.count == 1 && pooled.first?["seeds"] as? Int == 1 && pooled.first?["partition"] as? String == "dirichlet-a1.0")
+        #expect(abs((pooled.first?["gap"] as? Double ?? .nan) - (verdict["gap"] as? Double ?? 0)) < 1e-12)
+        #expect(pooled.first?["conclusive"] as? Bool == verdict["conclusive"] as? Bool)
         let audited = (evaluation["forgetSamples"] as? Int ?? 0) + (evaluation["nonMemberSamples"] as? Int ?? 0)
         let scores = try String(contentsOfFile: directory.file("whole/cells/derm/dirichlet-a1.0/s3/unlearn/evaluation/scores/afu-ic.csv"), encoding: .utf8)
         #expect(audited > 0 && scores.split(separator: "\n").count == audited + 1)
