@@ -269,7 +269,12 @@ public final class Bench {
     /// Audits every model of the cell's unlearning (resuming what was done).
     func evaluate(_ cell: BenchCell, progress: (String) -> Void) throws(RunError) {
         let unlearning = path(cell.path + "/unlearn")
-        if access(unlearning + "/evaluation/evaluation.json", F_OK) == 0 { return }
+        // Done, unless written before the verdict's patient bootstrap: then rerun, which reads every model's
+        // figures and the shadows back and only recomputes the verdict.
+        if let bytes = try? FileIO.read(unlearning + "/evaluation/evaluation.json"),
+           let stored = try? JSONDecoder().decode(EvaluationResults.self, from: Data(bytes)),
+           stored.verdict == nil || stored.verdict?.resamples != nil
+        { return }
         var settings = config.evaluation
         settings.seed = settings.seed &+ cell.seed
         do {

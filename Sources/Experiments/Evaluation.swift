@@ -63,8 +63,10 @@ public struct ModelEvaluation: Sendable, Codable, Equatable {
 }
 
 /// Whether the audit can tell a model that saw the target's data from one that did not: the original
-/// model's attack AUC must exceed the retrained model's by more than twice their combined standard
-/// error (Hanley and McNeil's approximation). Otherwise every "forgotten" verdict would be meaningless.
+/// model's attack AUC must exceed the retrained model's by more than twice the standard error of that gap.
+/// Otherwise every "forgotten" verdict would be meaningless. The error comes from a paired bootstrap over
+/// patients (`UnlearningEvaluation.gapStandardError`): a patient's images are alike, so a target's
+/// held-out samples are worth about as many independent draws as it has held-out patients, not images.
 public struct AuditVerdict: Sendable, Codable, Equatable {
     public var attack: String
     public var originalAUC: Double
@@ -73,6 +75,12 @@ public struct AuditVerdict: Sendable, Codable, Equatable {
     public var standardError: Double
     public var conclusive: Bool
     public var explanation: String
+    /// The resampling units behind the error: patients (a sample without a patient counts as its own)
+    /// among the members and the non-members, and the bootstrap's resamples. Absent in evaluations from
+    /// before the bootstrap, which a bench refreshes.
+    public var memberPatients: Int?
+    public var nonMemberPatients: Int?
+    public var resamples: Int?
 }
 
 /// The audit over the seeds of one dataset and partition: the gaps (original − retrained AUC of the same
@@ -281,7 +289,7 @@ public final class UnlearningEvaluation {
         let results = EvaluationResults(
             unlearning: folder, target: session.config.target, forgetSamples: forget.count,
             nonMemberSamples: sets.nonMembers.count, nonMemberSource: sets.nonMemberSource, settings: settings, models: evaluations,
-            verdict: Self.verdict(evaluations, members: forget.count, nonMembers: sets.nonMembers.count))
+            verdict: try verdict(evaluations, model: model, members: forget, nonMembers: sets.nonMembers))
         try session.write(Array(FederatedRun.json(results).utf8) + [10], to: out + "/evaluation.json")
         return results
     }
@@ -349,29 +357,96 @@ public final class UnlearningEvaluation {
         return AttackQuery(ids: indices, probabilities: probabilities, logits: logits, labels: labels, classes: classes)
     }
 
-    /// The verdict, on an attack fixed in advance — the loss-threshold attack's AUC, which needs neither
-    /// shadow models nor calibration (picking whichever attack shows the largest gap would overstate what
-    /// the audit sees): the original model against the first retrained one.
-    static func verdict(_ models: [ModelEvaluation], members: Int, nonMembers: Int) -> AuditVerdict? {
-        guard let original = models.first(where: { $0.method == "original" }), let retrain = models.first(where: { $0.method == "retrain" }) else { return nil }
-        let name = "loss"
-        guard let a = original.attack(name)?.auc, let b = retrain.attack(name)?.auc else { return nil }
-        let se = (hanleyMcNeil(a, members, nonMembers) * hanleyMcNeil(a, members, nonMembers) + hanleyMcNeil(b, members, nonMembers) * hanleyMcNeil(b, members, nonMembers)).squareRoot()
-        let gap = a - b
-        let conclusive = gap > 2 * se
-        let text = conclusive
-            ? "the \(name) attack tells the original model (AUC \(fixed(a))) from the retrained one (AUC \(fixed(b))): gap \(fixed(gap)) > 2 × SE \(fixed(se)); methods can be judged by how close they come to retraining"
-            : "inconclusive: the \(name) attack's AUC on the original model (\(fixed(a))) is not clearly above the retrained model's (\(fixed(b))): gap \(fixed(gap)) ≤ 2 × SE \(fixed(se)); this audit cannot show that any method forgot"
-        return AuditVerdict(attack: name, originalAUC: a, retrainAUC: b, gap: gap, standardError: se, conclusive: conclusive, explanation: text)
+    /// Bootstrap resamples behind the verdict's standard error.
+    static let verdictResamples = 2000
+
+    /// The verdict, on an attack fixed in advance — the loss-threshold attack, which needs neither shadow
+    /// models nor calibration (picking whichever attack shows the largest gap would overstate what the
+    /// audit sees): the original model against the first retrained one, on the same audited samples. The
+    /// per-sample scores are recomputed from the two saved models (a forward pass over the audited samples
+    /// each), so a resumed evaluation gets the same verdict.
+    func verdict(_ models: [ModelEvaluation], model: Sequential, members: [Int], nonMembers: [Int]) throws(RunError) -> AuditVerdict? {
+        guard let original = models.first(where: { $0.method == "original" }), let retrain = models.first(where: { $0.method == "retrain" }),
+              original.attack("loss")?.auc != nil, retrain.attack("loss")?.auc != nil
+        else { return nil }
+        let experiment = session.experiment
+        let classes = experiment.store.classes.count, batch = session.config.evaluation.batch
+        func scores(_ label: String) throws(RunError) -> (members: [Double], nonMembers: [Double]) {
+            model.parameters.values = try session.load(label: label, folder: folder)
+            func loss(_ indices: [Int]) -> [Double] {
+                let output = Self.outputs(model, samples: experiment.samples, indices: indices, classes: classes, batch: batch)
+                return ThresholdAttack.loss.scores(probabilities: output.probabilities, labels: output.labels, classes: classes).map { $0.isNaN ? -.infinity : $0 }
+            }
+            return (loss(members), loss(nonMembers))
+        }
+        // A sample without a patient is its own unit (negative ids cannot collide with patient indices).
+        func units(_ indices: [Int]) -> [Int] { indices.map { experiment.store.patient($0) ?? -1 - $0 } }
+        let a = try scores(original.label), b = try scores(retrain.label)
+        guard let originalROC = ROC(memberScores: a.members, nonMemberScores: a.nonMembers),
+              let retrainROC = ROC(memberScores: b.members, nonMemberScores: b.nonMembers)
+        else { return nil }
+        let memberUnits = units(members), nonMemberUnits = units(nonMembers)
+        let se = Self.gapStandardError(
+            original: a, retrain: b, memberUnits: memberUnits, nonMemberUnits: nonMemberUnits, resamples: Self.verdictResamples,
+            seed: settings.seed &+ 0xB0075)
+        return Self.verdict(
+            originalAUC: originalROC.auc, retrainAUC: retrainROC.auc, standardError: se,
+            memberPatients: Set(memberUnits).count, nonMemberPatients: Set(nonMemberUnits).count, resamples: Self.verdictResamples)
     }
 
-    /// Hanley and McNeil's (1982) standard error of an AUC from n₁ positives and n₀ negatives.
-    static func hanleyMcNeil(_ auc: Double, _ positives: Int, _ negatives: Int) -> Double {
-        guard positives > 0, negatives > 0 else { return .infinity }
-        let q1 = auc / (2 - auc), q2 = 2 * auc * auc / (1 + auc)
-        let n1 = Double(positives), n0 = Double(negatives)
-        let variance = (auc * (1 - auc) + (n1 - 1) * (q1 - auc * auc) + (n0 - 1) * (q2 - auc * auc)) / (n1 * n0)
-        return max(0, variance).squareRoot()
+    static func verdict(originalAUC a: Double, retrainAUC b: Double, standardError se: Double, memberPatients: Int, nonMemberPatients: Int, resamples: Int)
+        -> AuditVerdict
+    {
+        let name = "loss"
+        let gap = a - b
+        let conclusive = gap > 2 * se
+        let basis = "SE from \(resamples) paired resamples of \(memberPatients) member and \(nonMemberPatients) non-member patients"
+        let text = conclusive
+            ? "the \(name) attack tells the original model (AUC \(fixed(a))) from the retrained one (AUC \(fixed(b))): gap \(fixed(gap)) > 2 × SE \(fixed(se)) (\(basis)); methods can be judged by how close they come to retraining"
+            : "inconclusive: the \(name) attack's AUC on the original model (\(fixed(a))) is not clearly above the retrained model's (\(fixed(b))): gap \(fixed(gap)) ≤ 2 × SE \(fixed(se)) (\(basis)); this audit cannot show that any method forgot"
+        return AuditVerdict(
+            attack: name, originalAUC: a, retrainAUC: b, gap: gap, standardError: se, conclusive: conclusive, explanation: text,
+            memberPatients: memberPatients, nonMemberPatients: nonMemberPatients, resamples: resamples)
+    }
+
+    /// The standard error of AUC(original) − AUC(retrained) by a paired cluster bootstrap: each resample
+    /// draws, with replacement, as many member units (patients) as there are, and as many non-member units,
+    /// takes all their samples, and computes both AUCs on that same resample (the two models' AUCs on the
+    /// same samples move together, which a sum of separate errors would ignore). Units are whatever ids the
+    /// caller gives, one per sample; the result is the sample standard deviation of the resampled gaps
+    /// (infinite when a side has no samples or fewer than two resamples are asked for).
+    static func gapStandardError(
+        original: (members: [Double], nonMembers: [Double]), retrain: (members: [Double], nonMembers: [Double]),
+        memberUnits: [Int], nonMemberUnits: [Int], resamples: Int, seed: UInt64
+    ) -> Double {
+        precondition(original.members.count == memberUnits.count && retrain.members.count == memberUnits.count, "one unit per member")
+        precondition(original.nonMembers.count == nonMemberUnits.count && retrain.nonMembers.count == nonMemberUnits.count, "one unit per non-member")
+        func groups(_ units: [Int]) -> [[Int]] {
+            var order: [Int] = [], members: [Int: [Int]] = [:]
+            for (i, unit) in units.enumerated() {
+                if members[unit] == nil { order.append(unit) }
+                members[unit, default: []].append(i)
+            }
+            return order.map { members[$0]! }
+        }
+        let memberGroups = groups(memberUnits), nonMemberGroups = groups(nonMemberUnits)
+        guard !memberGroups.isEmpty, !nonMemberGroups.isEmpty, resamples >= 2 else { return .infinity }
+        var generator = SeededGenerator(seed: seed)
+        func draw(_ groups: [[Int]]) -> [Int] {
+            (0..<groups.count).flatMap { _ in groups[Int(generator.next() % UInt64(groups.count))] }
+        }
+        var gaps: [Double] = []
+        gaps.reserveCapacity(resamples)
+        for _ in 0..<resamples {
+            let m = draw(memberGroups), n = draw(nonMemberGroups)
+            guard let x = ROC(memberScores: m.map { original.members[$0] }, nonMemberScores: n.map { original.nonMembers[$0] }),
+                  let y = ROC(memberScores: m.map { retrain.members[$0] }, nonMemberScores: n.map { retrain.nonMembers[$0] })
+            else { continue }
+            gaps.append(x.auc - y.auc)
+        }
+        guard gaps.count >= 2 else { return .infinity }
+        let mean = gaps.reduce(0, +) / Double(gaps.count)
+        return (gaps.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(gaps.count - 1)).squareRoot()
     }
 
     static func fixed(_ value: Double) -> String { String(format: "%.3f", value) }

@@ -2,6 +2,7 @@ import Testing
 
 import Auditing
 import Foundation
+import Seeding
 import TestSupport
 
 @testable import Experiments
@@ -151,25 +152,49 @@ import TestSupport
         #expect(target2?.field == "target")
     }
 
-    /// Hanley and McNeil's standard error by hand: AUC 0.8 with 10 positives and 10 negatives gives
-    /// Q1 = 0.8/1.2 = 2/3, Q2 = 1.28/1.8 = 32/45, variance (0.16 + 9(2/3 − 0.64) + 9(32/45 − 0.64))/100.
-    @Test func standardErrorAndVerdictByHand() {
-        let variance = (0.16 + 9 * (2.0 / 3 - 0.64) + 9 * (32.0 / 45 - 0.64)) / 100
-        #expect(abs(UnlearningEvaluation.hanleyMcNeil(0.8, 10, 10) - variance.squareRoot()) < 1e-12)
-        #expect(abs(UnlearningEvaluation.hanleyMcNeil(0.5, 1, 1) - 0.5) < 1e-12, "one pair: variance 0.25")
-        #expect(UnlearningEvaluation.hanleyMcNeil(0.7, 0, 5) == .infinity)
+    /// The gap's bootstrap error against independent expectations. (1) Under the null (members and
+    /// non-members from one continuous distribution) the Mann–Whitney AUC has variance
+    /// (n₁ + n₀ + 1)/(12 n₁ n₀); with a retrained model whose scores are all tied (AUC ½ in every
+    /// resample) the gap's error is the original's alone: √(201/120000) ≈ 0.041 for 100 and 100.
+    /// (2) Copying every sample three times within its own patient leaves each resample's AUCs as they
+    /// were (every pair is counted 9 times), so the error is unchanged; counting the copies as separate
+    /// patients shrinks it by about √3 — the error that ignoring patients makes. (3) Equal models: no gap.
+    @Test func theGapsBootstrapErrorByHand() {
+        var generator = SeededGenerator(seed: 11)
+        let members = (0..<100).map { _ in generator.nextUnit() }, nonMembers = (0..<100).map { _ in generator.nextUnit() }
+        let tied = (members: [Double](repeating: 0, count: 100), nonMembers: [Double](repeating: 0, count: 100))
+        let singles = Array(0..<100)
+        let null = UnlearningEvaluation.gapStandardError(
+            original: (members, nonMembers), retrain: tied, memberUnits: singles, nonMemberUnits: singles, resamples: 2000, seed: 1)
+        let expected = (201.0 / 120_000).squareRoot()
+        #expect(abs(null - expected) / expected < 0.15, "\(null) against \(expected)")
+        #expect(null == UnlearningEvaluation.gapStandardError(
+            original: (members, nonMembers), retrain: tied, memberUnits: singles, nonMemberUnits: singles, resamples: 2000, seed: 1), "seeded")
 
-        func model(_ method: String, _ auc: Double) -> ModelEvaluation {
-            ModelEvaluation(
-                label: method, method: method, testAccuracy: 0, balancedAccuracy: 0, macroAUC: nil, retainAccuracy: 0, forgetAccuracy: 0, forgetLoss: 0,
-                backdoorSuccess: nil, attacks: [AttackFigures(attack: "loss", auc: auc), AttackFigures(attack: "lira_online", auc: 1 - auc)], relearnSteps: nil, relearnCurve: [])
-        }
-        // 400 members and non-members: SEs ≈ 0.0148 (AUC 0.8) and 0.0205 (AUC 0.5), combined ≈ 0.0253.
-        let clear = UnlearningEvaluation.verdict([model("original", 0.8), model("retrain", 0.5)], members: 400, nonMembers: 400)
-        #expect(clear?.conclusive == true && clear?.attack == "loss" && abs((clear?.gap ?? 0) - 0.3) < 1e-12)
-        let close = UnlearningEvaluation.verdict([model("original", 0.53), model("retrain", 0.5)], members: 400, nonMembers: 400)
-        #expect(close?.conclusive == false && close?.explanation.hasPrefix("inconclusive") == true)
-        #expect(UnlearningEvaluation.verdict([model("original", 0.8)], members: 400, nonMembers: 400) == nil, "no retrain, no verdict")
+        // A retrained model that ranks differently: the same error with copies grouped, ~1/√3 of it without.
+        let retrain = (members: members.map { 1 - $0 }, nonMembers: nonMembers.map { $0 * 0.5 })
+        let once = UnlearningEvaluation.gapStandardError(
+            original: (members, nonMembers), retrain: retrain, memberUnits: singles, nonMemberUnits: singles, resamples: 500, seed: 2)
+        func thrice(_ values: [Double]) -> [Double] { values.flatMap { [$0, $0, $0] } }
+        let copies = singles.flatMap { [$0, $0, $0] }
+        let grouped = UnlearningEvaluation.gapStandardError(
+            original: (thrice(members), thrice(nonMembers)), retrain: (thrice(retrain.members), thrice(retrain.nonMembers)),
+            memberUnits: copies, nonMemberUnits: copies, resamples: 500, seed: 2)
+        #expect(abs(grouped - once) < 1e-12, "\(grouped) against \(once)")
+        let ungrouped = UnlearningEvaluation.gapStandardError(
+            original: (thrice(members), thrice(nonMembers)), retrain: (thrice(retrain.members), thrice(retrain.nonMembers)),
+            memberUnits: Array(0..<300), nonMemberUnits: Array(0..<300), resamples: 500, seed: 2)
+        #expect(ungrouped / once > 0.45 && ungrouped / once < 0.72, "\(ungrouped / once), expected about 0.58")
+
+        #expect(UnlearningEvaluation.gapStandardError(
+            original: (members, nonMembers), retrain: (members, nonMembers), memberUnits: singles, nonMemberUnits: singles, resamples: 100, seed: 3) == 0)
+        #expect(UnlearningEvaluation.gapStandardError(
+            original: (members, []), retrain: (members, []), memberUnits: singles, nonMemberUnits: [], resamples: 100, seed: 3) == .infinity)
+
+        let clear = UnlearningEvaluation.verdict(originalAUC: 0.8, retrainAUC: 0.5, standardError: 0.1, memberPatients: 40, nonMemberPatients: 9, resamples: 2000)
+        #expect(clear.conclusive && abs(clear.gap - 0.3) < 1e-12 && clear.explanation.contains("40 member and 9 non-member patients"))
+        let close = UnlearningEvaluation.verdict(originalAUC: 0.69, retrainAUC: 0.5, standardError: 0.1, memberPatients: 40, nonMemberPatients: 9, resamples: 2000)
+        #expect(!close.conclusive && close.explanation.hasPrefix("inconclusive"))
     }
 
     /// Pooling by hand. Gaps 0.1 (SE 0.1) and 0.3 (SE 0.2): weights 100 and 25, pooled gap

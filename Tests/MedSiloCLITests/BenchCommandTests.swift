@@ -93,6 +93,14 @@ import TestSupport
         #expect(pooled.count == 1 && pooled.first?["seeds"] as? Int == 1 && pooled.first?["partition"] as? String == "dirichlet-a1.0")
         #expect(abs((pooled.first?["gap"] as? Double ?? .nan) - (verdict["gap"] as? Double ?? 0)) < 1e-12)
         #expect(pooled.first?["conclusive"] as? Bool == verdict["conclusive"] as? Bool)
+        // The verdict's error rests on patients: no more of them than samples, and the loss AUCs are the table's.
+        #expect(verdict["resamples"] as? Int == 2000)
+        #expect((1...(evaluation["nonMemberSamples"] as? Int ?? 0)).contains(verdict["nonMemberPatients"] as? Int ?? 0))
+        #expect((1...(evaluation["forgetSamples"] as? Int ?? 0)).contains(verdict["memberPatients"] as? Int ?? 0))
+        let lossAUC = { (label: String) in
+            ((models.first { $0["label"] as? String == label }?["attacks"] as? [[String: Any]])?.first { $0["attack"] as? String == "loss" })?["auc"] as? Double
+        }
+        #expect(verdict["originalAUC"] as? Double == lossAUC("original") && verdict["retrainAUC"] as? Double == lossAUC("retrain-sync"))
         let audited = (evaluation["forgetSamples"] as? Int ?? 0) + (evaluation["nonMemberSamples"] as? Int ?? 0)
         let scores = try String(contentsOfFile: directory.file("whole/cells/derm/dirichlet-a1.0/s3/unlearn/evaluation/scores/afu-ic.csv"), encoding: .utf8)
         #expect(audited > 0 && scores.split(separator: "\n").count == audited + 1)
@@ -137,11 +145,20 @@ import TestSupport
         let notUnlearning = try run(CLITests.binary, ["evaluate", directory.file("whole/cells")])
         #expect(notUnlearning.status == 1 && notUnlearning.stderr.contains("is not an output of medsilo unlearn"), "\(notUnlearning.stderr)")
 
-        // Running it again reads everything back.
+        // Running it again reads everything back; an evaluation written before the patient bootstrap (its
+        // verdict without resamples, as older releases wrote it) gets its verdict recomputed, the same.
         let before = try Self.figures(directory.file("whole"))
+        let evaluationFile = directory.file("whole/cells/derm/dirichlet-a1.0/s3/unlearn/evaluation/evaluation.json")
+        var older = try Self.json(evaluationFile)
+        var olderVerdict = older["verdict"] as? [String: Any] ?? [:]
+        olderVerdict.removeValue(forKey: "resamples")
+        older["verdict"] = olderVerdict
+        try JSONSerialization.data(withJSONObject: older).write(to: URL(fileURLWithPath: evaluationFile))
         let again = try run(CLITests.binary, ["bench", "--preset", directory.file("bench.yaml"), "--out", directory.file("whole")])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try Self.figures(directory.file("whole")) == before)
+        let refreshed = try Self.json(evaluationFile)["verdict"] as? [String: Any] ?? [:]
+        #expect(refreshed["resamples"] as? Int == 2000 && refreshed["standardError"] as? Double == verdict["standardError"] as? Double)
 
         // Killed at a random moment, then run again: the same figures.
         var generator = SystemRandomNumberGenerator()
