@@ -272,7 +272,7 @@ public final class Bench {
         // Done, unless written before the verdict's patient bootstrap: then rerun, which reads every model's
         // figures and the shadows back and only recomputes the verdict.
         if let bytes = try? FileIO.read(unlearning + "/evaluation/evaluation.json"),
-           let stored = try? JSONDecoder().decode(EvaluationResults.self, from: Data(bytes)),
+           let stored = try? FederatedRun.decoder().decode(EvaluationResults.self, from: Data(bytes)),
            stored.verdict == nil || stored.verdict?.resamples != nil
         { return }
         var settings = config.evaluation

@@ -144,7 +144,7 @@ struct BenchReport {
             var pre: [PlotPoint] = []
             if let text = try? FileIO.read(bench.path(cell.cell.path + "/federate/metrics.jsonl")) {
                 for line in String(decoding: text, as: UTF8.self).split(separator: "\n") {
-                    if let step = try? JSONDecoder().decode(StepMetrics.self, from: Data(line.utf8)), let evaluation = step.evaluation {
+                    if let step = try? FederatedRun.decoder().decode(StepMetrics.self, from: Data(line.utf8)), let evaluation = step.evaluation {
                         pre.append(PlotPoint(step.virtualTime, evaluation.test.accuracy))
                     }
                 }

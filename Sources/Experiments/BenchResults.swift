@@ -88,7 +88,7 @@ extension Bench {
     /// Reads every phase's results back and summarises them over seeds.
     func collect(stores: [String: String]) throws(RunError) -> BenchResults {
         func read<T: Decodable>(_ type: T.Type, _ file: String) throws(RunError) -> T {
-            do { return try JSONDecoder().decode(T.self, from: Data(try FileIO.read(path(file)))) } catch {
+            do { return try FederatedRun.decoder().decode(T.self, from: Data(try FileIO.read(path(file)))) } catch {
                 throw RunError("\(path(file)): unreadable (\(error))")
             }
         }

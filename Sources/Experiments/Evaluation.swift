@@ -20,7 +20,8 @@ public struct EvaluationSettings: Sendable, Codable, Equatable {
     public var relearnSteps: Int = 60
     public var relearnEvery: Int = 5
     public var seed: UInt64 = 0
-    /// Host threads (default: all cores); results do not depend on it.
+    /// Host threads (default: all cores); results do not depend on it (shadows train one per thread,
+    /// the relearning fine-tune runs on one thread, evaluation forwards shard by item).
     public var threads: Int?
 
     public init() {}
@@ -84,39 +85,48 @@ public struct AuditVerdict: Sendable, Codable, Equatable {
 }
 
 /// The audit over the seeds of one dataset and partition: the gaps (original − retrained AUC of the same
-/// attack) pooled with inverse-variance weights, w = 1/SE², so the pooled gap is Σwg/Σw with standard error
-/// 1/√Σw. Each seed is its own partition, pre-training and retraining, so the gaps are independent; under
-/// the null hypothesis (the original is no easier to attack than retraining) every gap has mean ≤ 0, which
-/// is what the test needs, whether or not the true gaps differ between seeds. Conclusive when the pooled
-/// gap exceeds 2 × its SE — a small per-seed audit (few held-out samples) can be inconclusive alone and
-/// conclusive together with its siblings.
+/// attack) pooled with weights fixed before any score is seen — each seed's null-hypothesis AUC precision
+/// 12·m·n/(m + n + 1) for m member and n non-member patients (1 when a verdict does not name them) — so the
+/// pooled gap is Σwg/Σw with standard error √(Σw²SE²)/Σw. Each seed is its own partition, pre-training and
+/// retraining, so the gaps are independent; under the null hypothesis (the original is no easier to attack
+/// than retraining) every gap has mean ≤ 0, and with data-independent weights so has the pooled one.
+/// Weighting by the estimated 1/SE² instead would favour seeds whose noisy error came out small.
+/// Conclusive when the pooled gap exceeds 2 × its SE — a small per-seed audit (few held-out patients) can be
+/// inconclusive alone and conclusive together with its siblings. Seeds without a finite error are left out
+/// and counted.
 public struct PooledAuditVerdict: Sendable, Codable, Equatable {
     public var dataset: String
     public var partition: String
     public var attack: String
-    /// Seeds with a verdict, and how many of them were conclusive alone.
+    /// Seeds pooled, how many of them were conclusive alone, and verdicts left out (no finite error).
     public var seeds: Int
     public var conclusiveSeeds: Int
+    public var leftOut: Int
     public var gap: Double
     public var standardError: Double
     public var conclusive: Bool
     public var explanation: String
 
     public init?(dataset: String, partition: String, verdicts: [AuditVerdict]) {
-        let usable = verdicts.filter { $0.standardError > 0 && $0.standardError.isFinite && $0.gap.isFinite }
+        let usable = verdicts.filter { $0.standardError.isFinite && $0.gap.isFinite }
         guard let first = usable.first, usable.allSatisfy({ $0.attack == first.attack }) else { return nil }
-        let weights = usable.map { 1 / ($0.standardError * $0.standardError) }
+        let weights = usable.map { verdict -> Double in
+            guard let m = verdict.memberPatients, let n = verdict.nonMemberPatients, m > 0, n > 0 else { return 1 }
+            return 12 * Double(m) * Double(n) / Double(m + n + 1)
+        }
         let total = weights.reduce(0, +)
         self.dataset = dataset
         self.partition = partition
         attack = first.attack
         seeds = usable.count
         conclusiveSeeds = usable.filter(\.conclusive).count
+        leftOut = verdicts.count - usable.count
         gap = zip(weights, usable).reduce(0) { $0 + $1.0 * $1.1.gap } / total
-        standardError = 1 / total.squareRoot()
+        standardError = zip(weights, usable).reduce(0) { $0 + $1.0 * $1.0 * $1.1.standardError * $1.1.standardError }.squareRoot() / total
         conclusive = gap > 2 * standardError
         let gaps = usable.map { UnlearningEvaluation.fixed($0.gap) }.joined(separator: ", ")
-        let alone = "\(conclusiveSeeds) of \(seeds) seed\(seeds == 1 ? "" : "s") conclusive alone"
+        var alone = "\(conclusiveSeeds) of \(seeds) seed\(seeds == 1 ? "" : "s") conclusive alone"
+        if leftOut > 0 { alone += "; \(leftOut) left out, too few patients" }
         explanation = conclusive
             ? "over the seeds the \(attack) attack tells the original model from the retrained one: pooled gap \(UnlearningEvaluation.fixed(gap)) > 2 × SE \(UnlearningEvaluation.fixed(standardError)) (gaps \(gaps); \(alone))"
             : "inconclusive over the seeds: pooled gap of the \(attack) attack \(UnlearningEvaluation.fixed(gap)) ≤ 2 × SE \(UnlearningEvaluation.fixed(standardError)) (gaps \(gaps); \(alone)); this audit cannot show that any method forgot"
@@ -161,7 +171,7 @@ public final class UnlearningEvaluation {
         try settings.check()
         let identity: UnlearningSession.Identity
         do {
-            identity = try JSONDecoder().decode(UnlearningSession.Identity.self, from: Data(try FileIO.read(folder + "/unlearn.json")))
+            identity = try FederatedRun.decoder().decode(UnlearningSession.Identity.self, from: Data(try FileIO.read(folder + "/unlearn.json")))
         } catch {
             throw ConfigError("", "\(folder) is not an output of medsilo unlearn (no readable unlearn.json: \(error))")
         }
@@ -184,7 +194,10 @@ public final class UnlearningEvaluation {
         identitySettings.threads = nil
         let identity = Array(FederatedRun.json(identitySettings).utf8) + [10]
         if let stored = try? FileIO.read(out + "/settings.json") {
-            guard stored == identity else {
+            // Folders written before the thread count was left out name it; it is ignored there too.
+            var storedSettings = try? FederatedRun.decoder().decode(EvaluationSettings.self, from: Data(stored))
+            storedSettings?.threads = nil
+            guard storedSettings == identitySettings else {
                 throw RunError("\(out) holds an evaluation with other settings (shadows, epochs, relearning or seed); choose another --out")
             }
         } else if access(out, F_OK) == 0, !((try? FileIO.listFiles(in: out, recursive: true)) ?? []).filter({ !$0.contains(".tmp-") }).isEmpty {
@@ -204,7 +217,9 @@ public final class UnlearningEvaluation {
 
         // Shadow models, trained once and kept.
         var shadowAttacks: [any MembershipAttack] = []
-        if settings.shadows > 0 {
+        // Only when some model is still to be evaluated (a rerun that recomputes the verdict needs none).
+        let pending = labels.contains { access(out + "/models/" + $0.label + ".json", F_OK) != 0 }
+        if settings.shadows > 0, pending {
             let shadowSettings = ShadowSettings(
                 models: settings.shadows, epochs: settings.shadowEpochs, batch: experiment.settings.local.batchSize,
                 learningRate: experiment.settings.local.learningRate, optimizer: experiment.settings.local.optimizer, seed: settings.seed &+ 0x54AD0)
@@ -235,7 +250,7 @@ public final class UnlearningEvaluation {
         var evaluations: [ModelEvaluation] = []
         for (label, method) in labels {
             let done = out + "/models/" + label + ".json"
-            if let bytes = try? FileIO.read(done), let stored = try? JSONDecoder().decode(ModelEvaluation.self, from: Data(bytes)) {
+            if let bytes = try? FileIO.read(done), let stored = try? FederatedRun.decoder().decode(ModelEvaluation.self, from: Data(bytes)) {
                 if method == "original" { originalForget = stored.forgetAccuracy }
                 evaluations.append(stored)
                 progress("\(label): evaluated before, read back")
@@ -315,6 +330,11 @@ public final class UnlearningEvaluation {
             let output = Self.outputs(model, samples: experiment.samples, indices: forget, classes: classes, batch: session.config.evaluation.batch)
             return ClassificationMetrics(scores: output.probabilities, labels: output.labels, classes: classes).accuracy
         }
+        // On one thread: data-parallel shards would sum the gradients in another order, and a check can
+        // flip on rounding; the fine-tuning is small.
+        let threads = model.threads
+        model.setThreads(1)
+        defer { model.setThreads(threads) }
         model.parameters.values = weights
         var curve = [accuracy()]
         guard settings.relearnSteps > 0, !forget.isEmpty else { return curve }
@@ -366,9 +386,7 @@ public final class UnlearningEvaluation {
     /// per-sample scores are recomputed from the two saved models (a forward pass over the audited samples
     /// each), so a resumed evaluation gets the same verdict.
     func verdict(_ models: [ModelEvaluation], model: Sequential, members: [Int], nonMembers: [Int]) throws(RunError) -> AuditVerdict? {
-        guard let original = models.first(where: { $0.method == "original" }), let retrain = models.first(where: { $0.method == "retrain" }),
-              original.attack("loss")?.auc != nil, retrain.attack("loss")?.auc != nil
-        else { return nil }
+        guard let (original, retrain) = Self.auditPair(models) else { return nil }
         let experiment = session.experiment
         let classes = experiment.store.classes.count, batch = session.config.evaluation.batch
         func scores(_ label: String) throws(RunError) -> (members: [Double], nonMembers: [Double]) {
@@ -394,6 +412,15 @@ public final class UnlearningEvaluation {
             memberPatients: Set(memberUnits).count, nonMemberPatients: Set(nonMemberUnits).count, resamples: Self.verdictResamples)
     }
 
+    /// The two models the verdict compares: the original and the first retrained one, both with a
+    /// loss-attack AUC; nil without either.
+    static func auditPair(_ models: [ModelEvaluation]) -> (original: ModelEvaluation, retrain: ModelEvaluation)? {
+        guard let original = models.first(where: { $0.method == "original" }), let retrain = models.first(where: { $0.method == "retrain" }),
+              original.attack("loss")?.auc != nil, retrain.attack("loss")?.auc != nil
+        else { return nil }
+        return (original, retrain)
+    }
+
     static func verdict(originalAUC a: Double, retrainAUC b: Double, standardError se: Double, memberPatients: Int, nonMemberPatients: Int, resamples: Int)
         -> AuditVerdict
     {
@@ -401,7 +428,9 @@ public final class UnlearningEvaluation {
         let gap = a - b
         let conclusive = gap > 2 * se
         let basis = "SE from \(resamples) paired resamples of \(memberPatients) member and \(nonMemberPatients) non-member patients"
-        let text = conclusive
+        let text = !se.isFinite
+            ? "inconclusive: \(memberPatients) member and \(nonMemberPatients) non-member patients are too few to judge a gap (at least \(minimumUnits) a side); this audit cannot show that any method forgot"
+            : conclusive
             ? "the \(name) attack tells the original model (AUC \(fixed(a))) from the retrained one (AUC \(fixed(b))): gap \(fixed(gap)) > 2 × SE \(fixed(se)) (\(basis)); methods can be judged by how close they come to retraining"
             : "inconclusive: the \(name) attack's AUC on the original model (\(fixed(a))) is not clearly above the retrained model's (\(fixed(b))): gap \(fixed(gap)) ≤ 2 × SE \(fixed(se)) (\(basis)); this audit cannot show that any method forgot"
         return AuditVerdict(
@@ -414,7 +443,11 @@ public final class UnlearningEvaluation {
     /// takes all their samples, and computes both AUCs on that same resample (the two models' AUCs on the
     /// same samples move together, which a sum of separate errors would ignore). Units are whatever ids the
     /// caller gives, one per sample; the result is the sample standard deviation of the resampled gaps
-    /// (infinite when a side has no samples or fewer than two resamples are asked for).
+    /// (infinite when a side has fewer than `minimumUnits` units or fewer than two resamples are asked
+    /// for: a handful of patients gives every resample nearly the same gap, and an error near 0). The
+    /// bootstrap's variance is about (G − 1)/G of the true one for G units; the error is scaled by
+    /// √(G/(G − 1)) with G the smaller side's count, which is conservative for the larger side. Members and
+    /// non-members are resampled apart, which assumes no patient is on both sides (patient-level splits).
     static func gapStandardError(
         original: (members: [Double], nonMembers: [Double]), retrain: (members: [Double], nonMembers: [Double]),
         memberUnits: [Int], nonMemberUnits: [Int], resamples: Int, seed: UInt64
@@ -430,7 +463,8 @@ public final class UnlearningEvaluation {
             return order.map { members[$0]! }
         }
         let memberGroups = groups(memberUnits), nonMemberGroups = groups(nonMemberUnits)
-        guard !memberGroups.isEmpty, !nonMemberGroups.isEmpty, resamples >= 2 else { return .infinity }
+        let smaller = min(memberGroups.count, nonMemberGroups.count)
+        guard smaller >= minimumUnits, resamples >= 2 else { return .infinity }
         var generator = SeededGenerator(seed: seed)
         func draw(_ groups: [[Int]]) -> [Int] {
             (0..<groups.count).flatMap { _ in groups[Int(generator.next() % UInt64(groups.count))] }
@@ -446,8 +480,12 @@ public final class UnlearningEvaluation {
         }
         guard gaps.count >= 2 else { return .infinity }
         let mean = gaps.reduce(0, +) / Double(gaps.count)
-        return (gaps.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(gaps.count - 1)).squareRoot()
+        let spread = (gaps.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(gaps.count - 1)).squareRoot()
+        return spread * (Double(smaller) / Double(smaller - 1)).squareRoot()
     }
+
+    /// Fewest units (patients) a side needs for the verdict's error.
+    static let minimumUnits = 5
 
     static func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
 }

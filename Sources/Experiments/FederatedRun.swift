@@ -129,6 +129,13 @@ public final class FederatedRun {
         return String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
 
+    /// The decoder for what `json` wrote, non-finite numbers included ("inf", "-inf", "nan").
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+
     func file(_ name: String) -> String { folder + "/" + name }
 
     /// Runs (or, with `resume`, continues) the experiment to the end and returns its results; `progress`
@@ -138,7 +145,7 @@ public final class FederatedRun {
         defer { close(lock) }
         if resume, access(file("results.json"), F_OK) == 0 {
             do {
-                let results = try JSONDecoder().decode(RunResults.self, from: Data(try FileIO.read(file("results.json"))))
+                let results = try FederatedRun.decoder().decode(RunResults.self, from: Data(try FileIO.read(file("results.json"))))
                 return (results, true)
             } catch { throw RunError("\(file("results.json")): unreadable (\(error))") }
         }

@@ -276,7 +276,7 @@ public final class UnlearningSession {
             let done = folder + "/" + label + "/results.json"
             if resume, access(done, F_OK) == 0 {
                 do {
-                    results.append(try JSONDecoder().decode(MethodResult.self, from: Data(try FileIO.read(done))))
+                    results.append(try FederatedRun.decoder().decode(MethodResult.self, from: Data(try FileIO.read(done))))
                     progress("\(label): done before, read back")
                     continue
                 } catch { throw RunError("\(done): unreadable (\(error))") }

@@ -95,7 +95,7 @@ public struct HistoryStore {
         do { text = String(decoding: try FileIO.read(path), as: UTF8.self) } catch { throw RunError(error.description) }
         var entries: [Entry] = []
         for (number, line) in text.split(separator: "\n").enumerated() {
-            do { entries.append(try JSONDecoder().decode(Entry.self, from: Data(line.utf8))) } catch {
+            do { entries.append(try FederatedRun.decoder().decode(Entry.self, from: Data(line.utf8))) } catch {
                 throw RunError("\(path):\(number + 1): not a history entry (\(error))")
             }
         }

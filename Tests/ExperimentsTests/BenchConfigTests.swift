@@ -159,7 +159,7 @@ import TestSupport
     /// (2) Copying every sample three times within its own patient leaves each resample's AUCs as they
     /// were (every pair is counted 9 times), so the error is unchanged; counting the copies as separate
     /// patients shrinks it by about √3 — the error that ignoring patients makes. (3) Equal models: no gap.
-    @Test func theGapsBootstrapErrorByHand() {
+    @Test func theGapsBootstrapErrorByHand() throws {
         var generator = SeededGenerator(seed: 11)
         let members = (0..<100).map { _ in generator.nextUnit() }, nonMembers = (0..<100).map { _ in generator.nextUnit() }
         let tied = (members: [Double](repeating: 0, count: 100), nonMembers: [Double](repeating: 0, count: 100))
@@ -190,6 +190,28 @@ import TestSupport
             original: (members, nonMembers), retrain: (members, nonMembers), memberUnits: singles, nonMemberUnits: singles, resamples: 100, seed: 3) == 0)
         #expect(UnlearningEvaluation.gapStandardError(
             original: (members, []), retrain: (members, []), memberUnits: singles, nonMemberUnits: [], resamples: 100, seed: 3) == .infinity)
+        // Fewer than five patients a side: no error (a handful of patients gives every resample about the same gap).
+        let four = (0..<100).map { $0 % 4 }, five = (0..<100).map { $0 % 5 }
+        #expect(UnlearningEvaluation.gapStandardError(
+            original: (members, nonMembers), retrain: retrain, memberUnits: singles, nonMemberUnits: four, resamples: 100, seed: 3) == .infinity)
+        #expect(UnlearningEvaluation.gapStandardError(
+            original: (members, nonMembers), retrain: retrain, memberUnits: singles, nonMemberUnits: five, resamples: 100, seed: 3).isFinite)
+        let few = UnlearningEvaluation.verdict(originalAUC: 0.9, retrainAUC: 0.5, standardError: .infinity, memberPatients: 40, nonMemberPatients: 4, resamples: 2000)
+        #expect(!few.conclusive && few.explanation.contains("too few"))
+        // Written and read back as the bench does (the infinite error as "inf").
+        let written = FederatedRun.json(few)
+        #expect(written.contains("\"standardError\":\"inf\""))
+        #expect(try FederatedRun.decoder().decode(AuditVerdict.self, from: Data(written.utf8)) == few)
+
+        // The verdict compares the original with the first retrained model; without either there is none.
+        func model(_ label: String, _ method: String) -> ModelEvaluation {
+            ModelEvaluation(
+                label: label, method: method, testAccuracy: 0, balancedAccuracy: 0, macroAUC: nil, retainAccuracy: 0, forgetAccuracy: 0, forgetLoss: 0,
+                backdoorSuccess: nil, attacks: [AttackFigures(attack: "loss", auc: 0.5)], relearnSteps: nil, relearnCurve: [])
+        }
+        let pair = UnlearningEvaluation.auditPair([model("original", "original"), model("afu-ic", "afu-ic"), model("retrain-sync", "retrain"), model("retrain-async", "retrain")])
+        #expect(pair?.original.label == "original" && pair?.retrain.label == "retrain-sync")
+        #expect(UnlearningEvaluation.auditPair([model("original", "original"), model("afu-ic", "afu-ic")]) == nil, "no retrain, no verdict")
 
         let clear = UnlearningEvaluation.verdict(originalAUC: 0.8, retrainAUC: 0.5, standardError: 0.1, memberPatients: 40, nonMemberPatients: 9, resamples: 2000)
         #expect(clear.conclusive && abs(clear.gap - 0.3) < 1e-12 && clear.explanation.contains("40 member and 9 non-member patients"))
@@ -197,25 +219,32 @@ import TestSupport
         #expect(!close.conclusive && close.explanation.hasPrefix("inconclusive"))
     }
 
-    /// Pooling by hand. Gaps 0.1 (SE 0.1) and 0.3 (SE 0.2): weights 100 and 25, pooled gap
-    /// (10 + 7.5) / 125 = 0.14, SE 1/√125 ≈ 0.0894, and 0.14 ≤ 0.179: inconclusive. Three seeds with gap
-    /// 0.12 and SE 0.07, each inconclusive alone (0.12 ≤ 0.14): pooled gap 0.12, SE 0.07/√3 ≈ 0.0404,
-    /// conclusive (0.12 > 0.0808).
-    @Test func verdictsPoolOverSeedsByInverseVariance() throws {
-        func verdict(_ gap: Double, _ se: Double, attack: String = "loss") -> AuditVerdict {
-            AuditVerdict(attack: attack, originalAUC: 0.5 + gap, retrainAUC: 0.5, gap: gap, standardError: se, conclusive: gap > 2 * se, explanation: "")
+    /// Pooling by hand, with weights 12mn/(m + n + 1) from the patient counts: 14 and 6 patients give
+    /// 12 · 84/21 = 48, 5 and 4 give 12 · 20/10 = 24. Gaps 0.3 (SE 0.1) and 0 (SE 0.2): pooled gap
+    /// (48 · 0.3)/72 = 0.2, SE √(48² · 0.01 + 24² · 0.04)/72 = √46.08/72 ≈ 0.0943, and 0.2 > 0.1886: conclusive.
+    /// Three equal seeds with gap 0.12 and SE 0.07, each inconclusive alone (0.12 ≤ 0.14): pooled gap 0.12,
+    /// SE 0.07/√3 ≈ 0.0404, conclusive (0.12 > 0.0808).
+    @Test func verdictsPoolOverSeedsWithFixedWeights() throws {
+        func verdict(_ gap: Double, _ se: Double, _ m: Int = 14, _ n: Int = 6, attack: String = "loss") -> AuditVerdict {
+            AuditVerdict(
+                attack: attack, originalAUC: 0.5 + gap, retrainAUC: 0.5, gap: gap, standardError: se, conclusive: gap > 2 * se, explanation: "",
+                memberPatients: m, nonMemberPatients: n, resamples: 100)
         }
-        let mixed = try #require(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: [verdict(0.1, 0.1), verdict(0.3, 0.2)]))
-        #expect(abs(mixed.gap - 0.14) < 1e-12 && abs(mixed.standardError - 1 / 125.0.squareRoot()) < 1e-12)
-        #expect(!mixed.conclusive && mixed.seeds == 2 && mixed.conclusiveSeeds == 0 && mixed.explanation.hasPrefix("inconclusive"))
+        let mixed = try #require(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: [verdict(0.3, 0.1), verdict(0, 0.2, 5, 4)]))
+        #expect(abs(mixed.gap - 0.2) < 1e-12 && abs(mixed.standardError - 46.08.squareRoot() / 72) < 1e-12)
+        #expect(mixed.conclusive && mixed.seeds == 2 && mixed.conclusiveSeeds == 1 && mixed.leftOut == 0)
         let together = try #require(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: [verdict(0.12, 0.07), verdict(0.12, 0.07), verdict(0.12, 0.07)]))
         #expect(abs(together.gap - 0.12) < 1e-12 && abs(together.standardError - 0.07 / 3.0.squareRoot()) < 1e-12)
         #expect(together.conclusive && together.conclusiveSeeds == 0 && together.explanation.contains("0 of 3 seeds conclusive alone"))
-        // A seed whose SE is undefined is left out; other attacks or nothing usable give no pooled verdict.
-        let partial = try #require(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: [verdict(0.3, 0.1), verdict(0.2, .infinity)]))
-        #expect(partial.seeds == 1 && abs(partial.gap - 0.3) < 1e-12 && partial.conclusive)
+        let weak = try #require(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: [verdict(0.05, 0.07), verdict(0.02, 0.07)]))
+        #expect(!weak.conclusive && weak.explanation.hasPrefix("inconclusive"))
+        // A seed with too few patients (no finite error) or a NaN gap is left out and counted; other attacks
+        // or nothing usable give no pooled verdict.
+        let partial = try #require(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: [verdict(0.3, 0.1), verdict(0.2, .infinity), verdict(.nan, 0.1)]))
+        #expect(partial.seeds == 1 && partial.leftOut == 2 && abs(partial.gap - 0.3) < 1e-12 && partial.conclusive)
+        #expect(partial.explanation.contains("2 left out"))
         #expect(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: [verdict(0.3, 0.1), verdict(0.3, 0.1, attack: "entropy")]) == nil)
-        #expect(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: []) == nil)
+        #expect(PooledAuditVerdict(dataset: "d", partition: "p", verdicts: [verdict(0.3, .infinity)]) == nil)
     }
 
     @Test func seedStatisticsByHand() {
