@@ -107,11 +107,16 @@ extension Bench {
             stragglerTable: Self.stragglerTable(swept, methods: config.stragglers?.methods))
     }
 
+    /// The cells' datasets and partitions, in the order they first appear.
+    static func groups(_ cells: [CellResults]) -> [(dataset: String, partition: String)] {
+        var groups: [(dataset: String, partition: String)] = []
+        for cell in cells where !groups.contains(where: { $0 == (cell.cell.dataset, cell.cell.partition) }) { groups.append((cell.cell.dataset, cell.cell.partition)) }
+        return groups
+    }
+
     static func headline(_ cells: [CellResults]) -> [HeadlineRow] {
         var rows: [HeadlineRow] = []
-        var groups: [(String, String)] = []
-        for cell in cells where !groups.contains(where: { $0 == (cell.cell.dataset, cell.cell.partition) }) { groups.append((cell.cell.dataset, cell.cell.partition)) }
-        for (dataset, partition) in groups {
+        for (dataset, partition) in groups(cells) {
             let group = cells.filter { $0.cell.dataset == dataset && $0.cell.partition == partition }
             guard let first = group.first else { continue }
             let labels = [("original", "original")] + first.unlearning.methods.map { ($0.label, $0.method) }
@@ -136,9 +141,7 @@ extension Bench {
     }
 
     static func audit(_ cells: [CellResults]) -> [PooledAuditVerdict] {
-        var groups: [(String, String)] = []
-        for cell in cells where !groups.contains(where: { $0 == (cell.cell.dataset, cell.cell.partition) }) { groups.append((cell.cell.dataset, cell.cell.partition)) }
-        return groups.compactMap { dataset, partition in
+        return groups(cells).compactMap { dataset, partition in
             let verdicts = cells.filter { $0.cell.dataset == dataset && $0.cell.partition == partition }.compactMap { $0.evaluation?.verdict }
             return PooledAuditVerdict(dataset: dataset, partition: partition, verdicts: verdicts)
         }
