@@ -66,6 +66,8 @@ public struct SimulationEvent: Sendable, Codable, Equatable {
         case refused
         /// The federation waited (a synchronous erasure or reconstruction held everybody).
         case stalled
+        /// The server's model was changed outside the strategy (an erasure merged), as `version`.
+        case updated
     }
 
     public var kind: Kind
@@ -307,9 +309,22 @@ public final class FederationSimulation {
 
     /// Changes the server's model outside the strategy (an erasure merged, stored contributions
     /// subtracted); hospitals that start later receive the changed model.
+    ///
+    /// Asynchronous, with jobs in flight: the change is a server version of its own (METHODS §1.1: v
+    /// counts every server model update), and `stepLimit` moves with it so a phase still makes as many
+    /// aggregations. Without it, a hospital dispatched after the change and before the next aggregation
+    /// would share the version of jobs already in flight and be sent their base, the model from before the
+    /// change — an erased hospital's knowledge sent out again. Updates in flight count the extra version in
+    /// their staleness. With nothing in flight (a federation not started yet) there is no older base to
+    /// confuse, and synchronous rounds always start from `global`: the count is left alone.
     public func updateGlobal(_ body: (inout [Float]) -> Void) {
         body(&global)
         model.parameters.values = global
+        if !settings.protocolKind.isSynchronous, !bases.isEmpty {
+            step += 1
+            if stepLimit < .max { stepLimit += 1 }
+            onEvent(SimulationEvent(kind: .updated, virtualTime: virtualTime, version: step))
+        }
     }
 
     /// Applies an aggregated server step through `calibrateStep`, when set.

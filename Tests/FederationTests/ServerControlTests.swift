@@ -150,4 +150,61 @@ import Training
             #expect(restored.advance()?.contributors == [0, 2, 3])
         }
     }
+
+    /// Records every training request on its way to the hospitals in this process.
+    final class RecordingTransport: HospitalTransport {
+        let inner: any HospitalTransport
+        var requests: [TrainingRequest] = []
+        init(_ inner: any HospitalTransport) { self.inner = inner }
+        func exchange(_ requests: [TrainingRequest]) -> [LocalModel] {
+            self.requests += requests
+            return inner.exchange(requests)
+        }
+    }
+
+    @Test func aJobDispatchedAfterAnAsynchronousMergeStartsFromTheMergedModel() throws {
+        try withEngineThreadsLocked {
+            // At 10 samples/s, jobs of 2, 2.5, 3 and 4.5 s. Version 1 at 2.5 s (hospitals 0, 1); hospital 1
+            // starts again at 2.5 s from version 1. The merge at 2.6 s changes the model while that job is
+            // in flight; hospital 2 answers at 3 s and starts again: it must be sent the merged model, not
+            // version 1's (the base hospital 1 holds).
+            let (samples, hospitals) = SimulationTests.data()
+            let model = try ModelZoo.make("cnn-small", channels: 1, size: 28, classes: 3)
+            let settings = SimulationSettings(
+                local: SimulationTests.local, protocolKind: Self.fedBuff, speeds: .fixed(samplesPerSecond: 10), network: SimulationTests.noNetwork,
+                availability: .always, hostThreads: 1)
+            let pool = HostPool(model: model, threads: 1)
+            let recording = RecordingTransport(InProcessTransport(pool: pool, samples: samples, hospitals: hospitals, options: settings.local, proximalMu: 0))
+            let async = FederationSimulation(model: model, samples: samples, hospitals: hospitals, settings: settings, transport: recording)
+            var events: [SimulationEvent] = []
+            async.onEvent = { events.append($0) }
+            #expect(async.advance(until: 2.6).map(\.contributors) == [[0, 1]])
+            let limit = async.stepLimit
+            async.updateGlobal { w in for i in w.indices { w[i] *= 0.5 } }
+            let merged = async.global
+            // The merge is a version of its own, and the budget of aggregations moves with it.
+            #expect(async.step == 2 && async.stepLimit == limit + 1)
+            #expect(events.last?.kind == .updated && events.last?.version == 2)
+            async.advance(until: 3.1)
+            let dispatch = try #require(events.first { $0.kind == .dispatched && $0.hospital == 2 && $0.virtualTime == 3 })
+            #expect(dispatch.baseVersion == 2)
+            while async.advance() != nil {}
+            // Hospital 2's second job (job 1) was trained from the merged weights.
+            let second = try #require(recording.requests.first { $0.hospital == 2 && $0.job == 1 })
+            #expect(second.model.weights == merged && second.model.version == 2)
+            // Hospital 1's job from 2.5 s kept its own base, version 1, and counts the merge in its staleness.
+            let firstJob = try #require(recording.requests.first { $0.hospital == 1 && $0.job == 1 })
+            #expect(firstJob.model.version == 1 && firstJob.model.weights != merged)
+            let arrival = try #require(events.first { $0.kind == .arrived && $0.hospital == 1 && $0.baseVersion == 1 })
+            #expect(arrival.staleness == arrival.version! - 1)
+        }
+    }
+
+    @Test func aMergeBeforeAnyDispatchIsNotAVersion() throws {
+        try withEngineThreadsLocked {
+            let async = try SimulationTests.simulation(Self.fedBuff, speeds: .fixed(samplesPerSecond: 10))
+            async.updateGlobal { $0[0] += 1 }
+            #expect(async.step == 0 && async.stepLimit == Self.fedBuff.steps)
+        }
+    }
 }
