@@ -132,3 +132,40 @@ public struct BoundedForgetLoss: Sendable {
         return LossResult(value: value, perSample: perSample, gradient: Tensor(shape: logits.shape, values: gradient))
     }
 }
+
+/// KL(u ‖ p) from the uniform distribution u over K classes to p = softmax(z), on logits z [N, K]: an
+/// unlearning loss that pushes a sample's prediction toward "don't know" rather than toward a wrong class,
+/// and whose gradient does not vanish however confident the model is. A sample's loss is
+///
+///     lₙ = Σ_c (1/K) log((1/K) / p_c) = −log K − (1/K) Σ_c log p_c  ≥ 0,
+///
+/// 0 exactly when p is uniform; the reduced value is the mean over the batch. With ∂log p_c/∂z_j = δ_cj − p_j:
+///
+///     ∂L/∂z_j = (p_j − 1/K) / N,
+///
+/// so at p_y → 1 the true class's logit still gets (1 − 1/K)/N, where the bounded loss −log(1 − p_y/2)
+/// gives p_y(1 − p_y)/(2 − p_y)/N → 0. Labels are not used (every class is pushed toward 1/K).
+public struct UniformKLLoss: Sendable {
+    public init() {}
+
+    public func callAsFunction(_ logits: Tensor) -> LossResult {
+        let (n, k) = (logits.batch, logits.shape[1])
+        let logP = SoftmaxCrossEntropy.logSoftmax(logits)
+        var perSample = [Float](repeating: 0, count: n)
+        var gradient = [Float](repeating: 0, count: n * k)
+        let scale = 1 / Float(max(n, 1))
+        let uniform = 1 / Float(k)
+        let logK = logf(Float(k))
+        for row in 0..<n {
+            var sum: Float = 0
+            for j in 0..<k {
+                let lp = logP[row * k + j]
+                sum += lp
+                gradient[row * k + j] = (expf(lp) - uniform) * scale
+            }
+            perSample[row] = -logK - sum * uniform
+        }
+        let value = n == 0 ? 0 : perSample.reduce(0, +) * scale
+        return LossResult(value: value, perSample: perSample, gradient: Tensor(shape: logits.shape, values: gradient))
+    }
+}

@@ -10,8 +10,10 @@ extension TrainingOptions {
     ///   learning). The reported value is ℓ itself, which ascent raises without bound.
     /// - `boundedForget`: FedOSD's unlearning cross-entropy ℓ = −log(1 − p_y/2) ∈ [0, log 2]
     ///   (`BoundedForgetLoss`), descended; label smoothing does not apply.
+    /// - `uniformKL`: KL(uniform ‖ p) (`UniformKLLoss`), descended: predictions pushed toward uniform, with
+    ///   a gradient p − 1/K that does not vanish on saturated samples; labels are not used.
     public enum Objective: String, Sendable, CaseIterable, Codable {
-        case crossEntropy, ascentCrossEntropy, boundedForget
+        case crossEntropy, ascentCrossEntropy, boundedForget, uniformKL
 
         /// The batch's reported loss and the gradient with respect to the logits that the step descends.
         func loss(_ logits: Tensor, labels: [Int], labelSmoothing: Float) -> LossResult {
@@ -24,6 +26,8 @@ extension TrainingOptions {
                 return result
             case .boundedForget:
                 return BoundedForgetLoss()(logits, labels: labels)
+            case .uniformKL:
+                return UniformKLLoss()(logits)
             }
         }
     }
