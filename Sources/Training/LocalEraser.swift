@@ -80,6 +80,10 @@ public enum LocalEraser {
         case distance
         /// Validation accuracy fell below the floor.
         case accuracyFloor
+        /// The stopping rule held (`eraseUntilRule`).
+        case ruleHeld
+        /// A check found a collapse and the previous check's weights were kept (`eraseUntilRule`).
+        case rolledBack
     }
 
     /// What an erasure did.
@@ -222,7 +226,7 @@ public enum LocalEraser {
     /// projection step of Halimi et al. 2022; their code rescales w − w_ref the same way when outside, though it
     /// compares a squared distance with the squared radius. The norm is summed in Double; the rescaled
     /// coordinates are rounded to Float, so the result lies within about 1e-7·‖c‖ of the sphere.
-    private static func projectIntoBall(_ w: inout [Float], center c: [Float], radius δ: Double) {
+    static func projectIntoBall(_ w: inout [Float], center c: [Float], radius δ: Double) {
         let outside = distance(w, c)
         guard outside > δ else { return }
         let scale = δ / outside

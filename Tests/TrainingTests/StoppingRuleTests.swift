@@ -1,0 +1,131 @@
+import Datasets
+import NeuralEngine
+import Testing
+import TestSupport
+
+@testable import Training
+
+/// The target's erasure until its stopping rule holds: the rule's AUC against hand-counted pairs, a rule
+/// that fails on a memorising model and holds after the erasure (checked again from the returned weights),
+/// no work when it holds from the start, and the roll-back on collapse.
+@Suite struct StoppingRuleTests {
+    typealias F = ErasureFixtures
+
+    /// 60 band images with seeded random labels, so a model can only learn them by heart: the target
+    /// trains on 0..<12 (with the others on 12..<36) and keeps 36..<60 as validation, never trained on.
+    static let samples: InMemorySamples = {
+        let bands = F.bands(count: 60, seed: 21)
+        var generator = SeededGenerator(seed: 22)
+        return InMemorySamples(itemShape: bands.itemShape, values: bands.values, labels: (0..<60).map { _ in Int(generator.next() % 3) })
+    }()
+    static let training = Array(0..<12)
+    static let validation = Array(36..<60)
+
+    /// cnn-small fitted 25 epochs on 0..<36: the labels are learned by heart, so the target's samples are
+    /// recognisable as members. Call with the engine threads locked.
+    static let memorised: [Float] = {
+        let model = F.cnnSmall()
+        model.initialize(seed: 9)
+        let options = TrainingOptions(model: "cnn-small", epochs: 25, batchSize: 6, learningRate: 0.05, seed: 9)
+        var optimizer = Trainer.makeOptimizer(options)
+        var generator = SeededGenerator(seed: 9)
+        for _ in 0..<options.epochs {
+            _ = Trainer.runEpoch(model, samples: samples, indices: Array(0..<36), options: options, optimizer: &optimizer, generator: &generator)
+        }
+        return model.parameters.values
+    }()
+
+    /// Members' losses (1, 2, 4) against non-members' (2, 3): pairs where the member's loss is lower count
+    /// 1, ties ½ — (1,2) 1, (1,3) 1, (2,2) ½, (2,3) 1, (4,2) 0, (4,3) 0: 3.5 of 6.
+    @Test func membershipAUCCountsPairs() {
+        #expect(abs(LocalEraser.membershipAUC(memberLosses: [1, 2, 4], nonMemberLosses: [2, 3]) - 3.5 / 6) < 1e-12)
+        #expect(LocalEraser.membershipAUC(memberLosses: [0, 0], nonMemberLosses: [1]) == 1)
+        #expect(LocalEraser.membershipAUC(memberLosses: [5], nonMemberLosses: [5, 5]) == 0.5)
+        #expect(LocalEraser.median([3, 1, 2]) == 2 && LocalEraser.median([4, 1, 2, 3]) == 2.5)
+    }
+
+    @Test func theRuleFailsOnAMemorisingModelAndHoldsAfterCrossEntropyAscent() {
+        withEngineThreadsLocked {
+            let model = F.cnnSmall()
+            let rule = LocalEraser.StoppingRule(checkEvery: 2, maxEpochs: 60)
+            model.parameters.values = Self.memorised
+            let before = LocalEraser.checkRule(model, samples: Self.samples, training: Self.training, validation: Self.validation, rule: rule, batchSize: 4)
+            #expect(!before.holds && before.trainingAccuracy > before.validationAccuracy + 0.3 && before.membershipAUC > 0.75, "\(before)")
+            let erasure = LocalEraser.eraseUntilRule(
+                model, samples: Self.samples, training: Self.training, validation: Self.validation, start: Self.memorised, eraser: .crossEntropyAscent,
+                radius: 50, optimizer: SGD(learningRate: 0.05, momentum: 0.9), batchSize: 4, clipNorm: 1, rule: rule, seed: 3)
+            #expect(erasure.outcome == .held, "\(erasure.checks)")
+            #expect(erasure.steps > 0 && erasure.checks.count >= 2 && erasure.checks.last!.holds)
+            // The returned weights satisfy the rule when checked afresh.
+            model.parameters.values = erasure.weights
+            let after = LocalEraser.checkRule(model, samples: Self.samples, training: Self.training, validation: Self.validation, rule: rule, batchSize: 4)
+            #expect(after.holds && after.membershipAUC <= 0.55 && after.trainingAccuracy <= after.validationAccuracy, "\(after)")
+            let report = erasure.report(start: Self.memorised, trainingCount: Self.training.count)
+            #expect(report.stopReason == .ruleHeld && report.steps == erasure.steps && report.distanceToStart > 0)
+            // Same seed, same bits.
+            let again = LocalEraser.eraseUntilRule(
+                model, samples: Self.samples, training: Self.training, validation: Self.validation, start: Self.memorised, eraser: .crossEntropyAscent,
+                radius: 50, optimizer: SGD(learningRate: 0.05, momentum: 0.9), batchSize: 4, clipNorm: 1, rule: rule, seed: 3)
+            #expect(again.weights == erasure.weights)
+        }
+    }
+
+    /// KL(uniform ‖ p) flattens every output, not only the memorised ones: on this task the validation
+    /// predictions pile into one class before the membership gap closes, and the safety roll-back returns
+    /// the last check's weights, which are not collapsed and erased part of the gap.
+    @Test func uniformKLRollsBackBeforeACollapse() {
+        withEngineThreadsLocked {
+            let model = F.cnnSmall()
+            let rule = LocalEraser.StoppingRule(checkEvery: 2, maxEpochs: 60)
+            let erasure = LocalEraser.eraseUntilRule(
+                model, samples: Self.samples, training: Self.training, validation: Self.validation, start: Self.memorised, eraser: .uniformKL,
+                optimizer: SGD(learningRate: 0.05, momentum: 0.9), batchSize: 4, clipNorm: 1, rule: rule, seed: 3)
+            #expect(erasure.outcome == .rolledBack, "\(erasure.checks)")
+            #expect(erasure.checks.last!.dominantClassShare >= rule.collapseShare)
+            model.parameters.values = erasure.weights
+            let kept = LocalEraser.checkRule(model, samples: Self.samples, training: Self.training, validation: Self.validation, rule: rule, batchSize: 4)
+            // The weights returned are those of the check before the collapse.
+            #expect(kept == { var c = erasure.checks[erasure.checks.count - 2]; c.step = 0; return c }())
+            #expect(kept.dominantClassShare < rule.collapseShare && kept.membershipAUC < erasure.checks[0].membershipAUC)
+        }
+    }
+
+    @Test func aReferenceLevelBelowTheTrainingAccuracyKeepsTheRuleFailing() {
+        withEngineThreadsLocked {
+            let model = F.cnnSmall()
+            model.parameters.values = Self.memorised
+            let loose = LocalEraser.StoppingRule(aucMargin: 1, referenceAccuracy: nil)
+            let plain = LocalEraser.checkRule(model, samples: Self.samples, training: Self.validation, validation: Self.validation, rule: loose, batchSize: 8)
+            // Training = validation: parity holds (AUC ½, equal accuracies) …
+            #expect(plain.holds && abs(plain.membershipAUC - 0.5) < 1e-12)
+            // … but not under a reference level 0.06 below the accuracy.
+            let strict = LocalEraser.StoppingRule(aucMargin: 1, referenceAccuracy: plain.trainingAccuracy - 0.06, referenceMargin: 0.05)
+            #expect(!LocalEraser.checkRule(model, samples: Self.samples, training: Self.validation, validation: Self.validation, rule: strict, batchSize: 8).holds)
+        }
+    }
+
+    @Test func nothingIsErasedWhenTheRuleAlreadyHolds() {
+        withEngineThreadsLocked {
+            let model = F.cnnSmall()
+            // Training and validation samples alike: the rule holds at the start.
+            let erasure = LocalEraser.eraseUntilRule(
+                model, samples: Self.samples, training: Self.validation, validation: Self.validation, start: Self.memorised, eraser: .uniformKL,
+                optimizer: SGD(learningRate: 0.01), batchSize: 4, clipNorm: 1, rule: .init(), seed: 3)
+            #expect(erasure.outcome == .held && erasure.steps == 0 && erasure.weights == Self.memorised && erasure.checks.count == 1)
+        }
+    }
+
+    @Test func aCollapseRollsBackToThePreviousCheck() {
+        withEngineThreadsLocked {
+            let model = F.cnnSmall()
+            // A huge step pushes everything toward uniform at once; a dominant-share limit of 0 counts any
+            // model after a step as collapsed, so the first check rolls back to the start.
+            let rule = LocalEraser.StoppingRule(aucMargin: 0, checkEvery: 1, collapseFraction: 0, collapseShare: 0)
+            let erasure = LocalEraser.eraseUntilRule(
+                model, samples: Self.samples, training: Self.training, validation: Self.validation, start: Self.memorised, eraser: .uniformKL,
+                optimizer: SGD(learningRate: 0.5), batchSize: 4, clipNorm: nil, rule: rule, seed: 3)
+            #expect(erasure.outcome == .rolledBack && erasure.steps == 1 && erasure.weights == Self.memorised)
+            #expect(erasure.report(start: Self.memorised, trainingCount: 12).stopReason == .rolledBack)
+        }
+    }
+}
