@@ -19,7 +19,10 @@ extension LocalEraser {
     ///
     /// Safety: a check that finds validation accuracy below `collapseFraction` of its value at the start,
     /// or `collapseShare` of the validation predictions in one class, rolls back to the previous check's
-    /// weights and stops. `maxEpochs` bounds the work (passes' worth of the target's samples).
+    /// weights and goes on from there with half the learning rate (a fresh optimiser state), at most
+    /// `maxBackoffs` times; one more collapse stops the erasure at the weights rolled back to. Without the
+    /// halving a step size that overshoots at once would roll back to the start and erase nothing.
+    /// `maxEpochs` bounds the work (passes' worth of the target's samples).
     public struct StoppingRule: Sendable, Codable, Equatable {
         public var aucMargin: Double
         public var referenceAccuracy: Double?
@@ -28,10 +31,11 @@ extension LocalEraser {
         public var maxEpochs: Int
         public var collapseFraction: Double
         public var collapseShare: Double
+        public var maxBackoffs: Int
 
         public init(
             aucMargin: Double = 0.05, referenceAccuracy: Double? = nil, referenceMargin: Double = 0.05, checkEvery: Int = 5,
-            maxEpochs: Int = 20, collapseFraction: Double = 0.5, collapseShare: Double = LocalEraser.collapseShare
+            maxEpochs: Int = 20, collapseFraction: Double = 0.5, collapseShare: Double = LocalEraser.collapseShare, maxBackoffs: Int = 4
         ) {
             self.aucMargin = aucMargin
             self.referenceAccuracy = referenceAccuracy
@@ -40,6 +44,7 @@ extension LocalEraser {
             self.maxEpochs = maxEpochs
             self.collapseFraction = collapseFraction
             self.collapseShare = collapseShare
+            self.maxBackoffs = maxBackoffs
         }
     }
 
@@ -63,7 +68,8 @@ extension LocalEraser {
         case held
         /// The work bound ran out first.
         case budget
-        /// A check found a collapse; the weights of the check before were kept.
+        /// Checks kept finding a collapse after every halving of the learning rate; the weights of the check
+        /// before the last one were kept.
         case rolledBack
     }
 
@@ -75,10 +81,14 @@ extension LocalEraser {
         /// Samples × passes processed (for the compute accounting).
         public var sampleSteps: Int
         public var checks: [RuleCheck]
+        /// Roll-backs after a collapse, each halving the learning rate.
+        public var backoffs: Int
+        /// The check of the weights returned.
+        public var final: RuleCheck
 
         /// The fields every eraser reports, for an erasure from `start` of `trainingCount` samples.
         public func report(start: [Float], trainingCount: Int) -> Report {
-            let last = checks.last!
+            let last = final
             let reason: StopReason = switch outcome {
             case .held: .ruleHeld
             case .budget: .budget
@@ -116,6 +126,7 @@ extension LocalEraser {
         model.parameters.values = start
         var options = TrainingOptions(model: model.name, epochs: 1, batchSize: batchSize, learningRate: optimizer.learningRate, clipNorm: clipNorm, seed: seed)
         options.objective = eraser == .uniformKL ? .uniformKL : .ascentCrossEntropy
+        let fresh = optimizer
         var optimizer = optimizer
         var generator = SeededGenerator(seed: seed)
         let project: ((inout Parameters) -> Void)? = eraser == .crossEntropyAscent && radius != nil
@@ -125,9 +136,12 @@ extension LocalEraser {
         var steps = 0, sampleSteps = 0
         var (first, active) = check(model, samples: samples, training: training, validation: validation, rule: rule, step: 0, batchSize: batchSize)
         checks.append(first)
-        if first.holds { return RuleErasure(weights: start, outcome: .held, steps: 0, sampleSteps: 0, checks: checks) }
+        if first.holds { return RuleErasure(weights: start, outcome: .held, steps: 0, sampleSteps: 0, checks: checks, backoffs: 0, final: first) }
         let startAccuracy = first.validationAccuracy
         var lastGood = start
+        var lastGoodCheck = first
+        var lastActive = active
+        var backoffs = 0
         let workBound = rule.maxEpochs * training.count
         var outcome = RuleOutcome.budget
         while sampleSteps < workBound {
@@ -145,17 +159,28 @@ extension LocalEraser {
             checks.append(next.check)
             if next.check.validationAccuracy < rule.collapseFraction * startAccuracy || next.check.dominantClassShare >= rule.collapseShare {
                 model.parameters.values = lastGood
-                outcome = .rolledBack
-                break
+                guard backoffs < rule.maxBackoffs else {
+                    outcome = .rolledBack
+                    break
+                }
+                backoffs += 1
+                optimizer = fresh
+                optimizer.learningRate = fresh.learningRate * Float(pow(0.5, Double(backoffs)))
+                active = lastActive
+                continue
             }
             lastGood = model.parameters.values
+            lastGoodCheck = next.check
             if next.check.holds {
                 outcome = .held
                 break
             }
             active = next.active
+            lastActive = active
         }
-        return RuleErasure(weights: model.parameters.values, outcome: outcome, steps: steps, sampleSteps: sampleSteps, checks: checks)
+        return RuleErasure(
+            weights: model.parameters.values, outcome: outcome, steps: steps, sampleSteps: sampleSteps, checks: checks, backoffs: backoffs,
+            final: lastGoodCheck)
     }
 
     /// The rule checked on `model`'s current weights (the closed loop: the target checks the global model).
