@@ -220,6 +220,8 @@ public final class Bench {
         experiment.plan = plan
         experiment.seed = cell.seed
         experiment.threads = nil
+        // Every update of the hospital that will withdraw, so pre-erasure can subtract all of it.
+        if experiment.history.isOn { experiment.history.hospitals = [config.target] }
         if let slowdown = cell.slowdown, let stragglers = config.stragglers {
             var speeds = ExperimentConfig.Speeds()
             speeds.kind = "stragglers"

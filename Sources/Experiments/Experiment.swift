@@ -76,6 +76,9 @@ public struct Experiment {
         guard checkpointEvery >= 1 else { throw ConfigError("checkpoint.every", "must be at least 1") }
         config.checkpoint.every = checkpointEvery
         guard config.history.every >= 0 else { throw ConfigError("history.every", "must be 0 (off) or more") }
+        for h in config.history.hospitals ?? [] where !(0..<plan.hospitals.count).contains(h) {
+            throw ConfigError("history.hospitals", "hospital \(h) is not in the plan (0–\(plan.hospitals.count - 1))")
+        }
         var samples: any SampleSource = store
         var trigger: Backdoor.Trigger?
         if let backdoor = config.backdoor {

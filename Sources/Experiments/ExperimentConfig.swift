@@ -140,7 +140,20 @@ public struct ExperimentConfig: Sendable, Equatable, Codable {
     public struct History: Sendable, Equatable, Codable {
         /// Keep every client update folded into every this-many-th round/version (0: keep none).
         public var every: Int = 0
+        /// Hospitals whose every update is kept whatever `every` says: a hospital expected to withdraw,
+        /// whose whole contribution pre-erasure subtracts (FedEraser's Δt applies to the others).
+        public var hospitals: [Int]?
         public init() {}
+
+        /// Whether the update of `hospital` folded into `step` is kept.
+        public func keeps(step: Int, hospital: Int) -> Bool {
+            (every > 0 && step % every == 0) || (hospitals?.contains(hospital) ?? false)
+        }
+
+        /// Whether every update of `hospital` is kept.
+        public func keepsAll(of hospital: Int) -> Bool { every == 1 || (hospitals?.contains(hospital) ?? false) }
+
+        public var isOn: Bool { every > 0 || !(hospitals ?? []).isEmpty }
     }
 
     public init(store: String, plan: String) {
@@ -188,7 +201,7 @@ extension ExperimentConfig {
         "availability": .mapping(["joins": .free, "leaves": .free, "dropout": .value]),
         "evaluation": .mapping(["every": .value, "batch": .value]),
         "checkpoint": .mapping(["every": .value]),
-        "history": .mapping(["every": .value]),
+        "history": .mapping(["every": .value, "hospitals": .value]),
         "backdoor": .mapping(["hospital": .value, "fraction": .value, "targetClass": .value, "value": .value]),
     ])
 
@@ -378,5 +391,6 @@ extension ExperimentConfig.History {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         every = try c.decodeIfPresent(Int.self, forKey: .every) ?? every
+        hospitals = try c.decodeIfPresent([Int].self, forKey: .hospitals)
     }
 }

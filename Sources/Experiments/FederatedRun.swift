@@ -169,7 +169,7 @@ public final class FederatedRun {
                 throw RunError("\(file("checkpoint.safetensors")): \(error)")
             }
         }
-        let keepHistory = experiment.config.history.every > 0
+        let keepHistory = experiment.config.history.isOn
         if keepHistory { try make(file("history")) }
         let events = try AppendLog(file("events.jsonl"), length: lengths["events"]!)
         let metrics = try AppendLog(file("metrics.jsonl"), length: lengths["metrics"]!)
@@ -194,9 +194,9 @@ public final class FederatedRun {
         var pendingIndex: [UInt8] = []
         var writeFailure: RunError?
         if keepHistory {
-            let every = experiment.config.history.every
+            let history = experiment.config.history
             simulation.onUpdate = { [folder] folded in
-                guard folded.step % every == 0, writeFailure == nil else { return }
+                guard history.keeps(step: folded.step, hospital: folded.update.hospital), writeFailure == nil else { return }
                 let name = String(format: "history/step-%06d-%02d-h%03d.safetensors", folded.step, folded.position, folded.update.hospital)
                 let metadata = [
                     "hospital": String(folded.update.hospital), "step": String(folded.step), "baseVersion": String(folded.update.baseVersion),
