@@ -20,18 +20,19 @@ extension BenchConfig {
           strategy: {name: fedbuff, bufferSize: 3}
           local: {epochs: 2, batch: 32, optimizer: adam, lr: 0.001}
           speeds: {kind: fixed, samplesPerSecond: 200}
-          backdoor: {fraction: 0.5, targetClass: 0, value: 3}
+          backdoor: {fraction: 0.2, targetClass: 0, value: 3}
           history: {every: 2}
           evaluation: {every: 50}
         unlearning:
           continuation: 30
-          evaluation: {every: 5}
+          evaluation: {every: 2}
           methods:
             - {name: retrain, variant: synchronous}
             - {name: retrain, variant: asynchronous}
             - {name: federaser}
             - {name: pga, radiusScale: 0.3}
             - {name: knot}
+            - {name: exclude}
             - {name: afu-ic}
             - {name: afu-ic, label: afu-no-ic, calibration: none}
             - {name: afu-ic, label: afu-pre-erase, preErase: 0.3}
@@ -65,18 +66,19 @@ extension BenchConfig {
           strategy: {name: fedbuff, bufferSize: 5}
           local: {epochs: 2, batch: 32, optimizer: adam, lr: 0.001}
           speeds: {kind: stragglers, samplesPerSecond: 200, hospitals: [3, 7], slowdown: 4}
-          backdoor: {fraction: 0.5, targetClass: 0, value: 3}
+          backdoor: {fraction: 0.2, targetClass: 0, value: 3}
           history: {every: 2}
           evaluation: {every: 50}
         unlearning:
           continuation: 60
-          evaluation: {every: 10}
+          evaluation: {every: 2}
           methods:
             - {name: retrain, variant: synchronous}
             - {name: retrain, variant: asynchronous}
             - {name: federaser}
             - {name: pga, radiusScale: 0.3}
             - {name: knot}
+            - {name: exclude}
             - {name: afu-ic}
             - {name: afu-ic, label: afu-no-ic, calibration: none}
             - {name: afu-ic, label: afu-two-sided, calibration: two-sided}

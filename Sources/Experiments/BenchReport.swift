@@ -37,16 +37,21 @@ struct BenchReport {
         let rows = results.headline.filter { $0.dataset == dataset && $0.partition == partition }
         let backdoor = rows.contains { $0.backdoorSuccess != nil }
         var header = ["method", "test acc", "retain acc", "forget acc"]
-        if backdoor { header.append("backdoor") }
-        header += ["MIA AUC (loss)", "LiRA off. AUC", "LiRA off. TPR@1%FPR", "latency (s)", "stall (client-s)", "RR", "peak RR", "relearn steps"]
+        if backdoor { header += ["forget clean", "forget stamped", "backdoor"] }
+        header += ["MIA AUC (loss)", "LiRA off. AUC", "LiRA off. TPR@1%FPR", "latency (s)", "stall (client-s)", "RR", "peak RR"]
+        if backdoor { header.append("peak backdoor") }
+        header.append("relearn steps")
         return Table(header: header, rows: rows.map { row in
             var cells = [row.label, Self.stat(row.testAccuracy, 3), Self.stat(row.retainAccuracy, 3), Self.stat(row.forgetAccuracy, 3)]
-            if backdoor { cells.append(Self.stat(row.backdoorSuccess, 3)) }
+            if backdoor { cells += [Self.stat(row.forgetCleanAccuracy, 3), Self.stat(row.forgetStampedAccuracy, 3), Self.stat(row.backdoorSuccess, 3)] }
             cells += [
                 Self.stat(row.lossAUC, 3), Self.stat(row.liraAUC, 3), Self.stat(row.liraTPRAt1PercentFPR, 3), Self.stat(row.latency, 1),
-                Self.stat(row.stallClientSeconds, 1), Self.stat(row.resurfacing, 2), Self.stat(row.peakResurfacing, 2),
-                row.method == "original" ? "–" : (row.relearnSteps.map { Self.stat($0, 0) } ?? "> max"),
+                Self.stat(row.stallClientSeconds, 1),
+                row.method == "original" ? "–" : (backdoor && row.resurfacing == nil ? "n/a" : Self.stat(row.resurfacing, 2)),
+                row.method == "original" ? "–" : (backdoor && row.peakResurfacing == nil ? "n/a" : Self.stat(row.peakResurfacing, 2)),
             ]
+            if backdoor { cells.append(Self.stat(row.peakBackdoorSuccess, 3)) }
+            cells.append(row.method == "original" ? "–" : (row.relearnSteps.map { Self.stat($0, 0) } ?? "> max"))
             return cells
         })
     }
@@ -54,7 +59,7 @@ struct BenchReport {
     func tables() -> [(String, Table)] {
         let headlineCSV = Table(
             header: [
-                "dataset", "partition", "method", "label", "seeds", "test_acc_mean", "test_acc_std", "retain_acc_mean", "forget_acc_mean", "forget_acc_std",
+                "dataset", "partition", "method", "label", "seeds", "test_acc_mean", "test_acc_std", "retain_acc_mean", "forget_acc_mean", "forget_acc_std", "forget_clean_mean", "forget_stamped_mean",
                 "backdoor_mean", "backdoor_std", "loss_auc_mean", "loss_auc_std", "lira_auc_mean", "lira_auc_std", "lira_tpr1_mean", "latency_mean",
                 "latency_std", "latency_seeds", "stall_mean", "stall_std", "rr_mean", "rr_std", "peak_rr_mean", "relearn_steps_mean", "relearn_seeds",
             ],
@@ -64,7 +69,7 @@ struct BenchReport {
                 func d(_ s: SeedStatistic?) -> String { s?.std.map { String($0) } ?? "" }
                 return [
                     row.dataset, row.partition, row.method, row.label, String(row.testAccuracy?.count ?? 0), m(row.testAccuracy), d(row.testAccuracy),
-                    m(row.retainAccuracy), m(row.forgetAccuracy), d(row.forgetAccuracy), m(row.backdoorSuccess), d(row.backdoorSuccess), m(row.lossAUC),
+                    m(row.retainAccuracy), m(row.forgetAccuracy), d(row.forgetAccuracy), m(row.forgetCleanAccuracy), m(row.forgetStampedAccuracy), m(row.backdoorSuccess), d(row.backdoorSuccess), m(row.lossAUC),
                     d(row.lossAUC), m(row.liraAUC), d(row.liraAUC), m(row.liraTPRAt1PercentFPR), m(row.latency), d(row.latency), n(row.latency), m(row.stallClientSeconds),
                     d(row.stallClientSeconds), m(row.resurfacing), d(row.resurfacing), m(row.peakResurfacing), m(row.relearnSteps), n(row.relearnSteps),
                 ]
@@ -268,7 +273,7 @@ struct BenchReport {
 
     func markdown(_ figures: [Figure]) -> String {
         var text = "# MedSilo bench: \(results.name)\n\n"
-        text += "Target hospital \(results.config.target); seeds \(results.config.seeds.map(String.init).joined(separator: ", ")). Every figure is shown for the original model (at the request), retraining and each method: the goal is to be close to retraining. Mean ± sample std over seeds. Latency is virtual seconds from the request until the forgetting criterion holds for good; stall is client-seconds retained hospitals waited; RR is the resurfacing rate over the continuation (\(results.cells.first?.unlearning.backdoor == true ? "on backdoor success" : "on forget accuracy"); 0 = nothing came back). [k/n]: only k of the n seeds had the figure (latency: the criterion held; relearn steps: relearned within the budget), and the mean is over those; – or > max: none did.\n\n"
+        text += "Target hospital \(results.config.target); seeds \(results.config.seeds.map(String.init).joined(separator: ", ")). Every figure is shown for the original model (at the request), retraining and each method: the goal is to be close to retraining. Mean ± sample std over seeds. Latency is virtual seconds from the request until the forgetting criterion holds for good; stall is client-seconds retained hospitals waited; RR is the resurfacing rate over the continuation (\(results.cells.first?.unlearning.backdoor == true ? "on backdoor success, given only where the erasure removed at least 0.2 of it — n/a: too little erased, [k/n]: on k seeds; peak backdoor is the highest success from serving to the end" : "on forget accuracy"); 0 = nothing came back). [k/n]: only k of the n seeds had the figure (latency: the criterion held; relearn steps: relearned within the budget), and the mean is over those; – or > max: none did.\n\n"
         text += "## What the audit can see\n\n" + verdicts().map { "- \($0)\n" }.joined() + "\n"
         for cell in groups {
             let group = "\(cell.cell.dataset)/\(cell.cell.partition)"

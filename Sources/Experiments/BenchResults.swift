@@ -41,6 +41,9 @@ public struct HeadlineRow: Sendable, Codable, Equatable {
     public var testAccuracy: SeedStatistic?
     public var retainAccuracy: SeedStatistic?
     public var forgetAccuracy: SeedStatistic?
+    /// With a backdoor: forget accuracy on the target's clean samples and on its stamped ones (as labelled).
+    public var forgetCleanAccuracy: SeedStatistic?
+    public var forgetStampedAccuracy: SeedStatistic?
     public var backdoorSuccess: SeedStatistic?
     /// AUC of the loss-threshold attack and of LiRA offline (the variant that stays sound with few
     /// shadow models: it fits only the OUT Gaussians, from all M shadows, where online fits IN and OUT
@@ -55,6 +58,8 @@ public struct HeadlineRow: Sendable, Codable, Equatable {
     /// forget accuracy; and its peak.
     public var resurfacing: SeedStatistic?
     public var peakResurfacing: SeedStatistic?
+    /// The highest backdoor success from serving to the end of the continuation.
+    public var peakBackdoorSuccess: SeedStatistic?
     public var relearnSteps: SeedStatistic?
 }
 
@@ -128,12 +133,16 @@ extension Bench {
                 rows.append(HeadlineRow(
                     dataset: dataset, partition: partition, label: label, method: method,
                     testAccuracy: stat { evaluation($0)?.testAccuracy }, retainAccuracy: stat { evaluation($0)?.retainAccuracy },
-                    forgetAccuracy: stat { evaluation($0)?.forgetAccuracy }, backdoorSuccess: stat { evaluation($0)?.backdoorSuccess },
+                    forgetAccuracy: stat { evaluation($0)?.forgetAccuracy },
+                    forgetCleanAccuracy: stat { (label == "original" ? $0.unlearning.original : result($0)?.final)?.forgetCleanAccuracy },
+                    forgetStampedAccuracy: stat { (label == "original" ? $0.unlearning.original : result($0)?.final)?.forgetStampedAccuracy },
+                    backdoorSuccess: stat { evaluation($0)?.backdoorSuccess },
                     lossAUC: stat { evaluation($0)?.attack("loss")?.auc }, liraAUC: stat { evaluation($0)?.attack("lira_offline")?.auc },
                     liraTPRAt1PercentFPR: stat { evaluation($0)?.attack("lira_offline")?.tprAt1PercentFPR },
                     latency: stat { result($0)?.latency?.persistent }, stallClientSeconds: stat { result($0)?.stallClientSeconds },
                     resurfacing: stat { backdoor ? result($0)?.persistence?.resurfacingBackdoor : result($0)?.persistence?.resurfacingForget },
                     peakResurfacing: stat { backdoor ? result($0)?.persistence?.peakBackdoor : result($0)?.persistence?.peakForget },
+                    peakBackdoorSuccess: stat { result($0)?.persistence?.peakBackdoorSuccess },
                     relearnSteps: stat { evaluation($0)?.relearnSteps.map(Double.init) }))
             }
         }

@@ -38,6 +38,8 @@ public struct MethodResult: Sendable, Codable, Equatable {
     public var persistence: Persistence?
     public var toRetrain: DistanceToRetrain?
     public var notes: [String]
+    /// afu-ic: the stopping rule, the merge's guard, recovery and the closed loop.
+    public var afu: AFUDetails?
 }
 
 /// results.json of an unlearning experiment.
@@ -69,6 +71,8 @@ public final class UnlearningSession {
     /// clean — a stamped, relabelled sample is told apart by the trigger alone (the backdoor's success
     /// measures that), which would swamp what the attacks say about membership.
     let auditForget: [Int]
+    /// The target's stamped samples (with a backdoor), labelled with the backdoor's class.
+    let stampedForget: [Int]
     let probe: [Int]
     /// The state at the request.
     private(set) var requestCheckpoint: [UInt8] = []
@@ -104,15 +108,25 @@ public final class UnlearningSession {
         forget = experiment.training[config.target]
         let stamped = Set((experiment.samples as? BackdooredSamples)?.stamped ?? [])
         auditForget = forget.filter { !stamped.contains($0) }
-        var generator = SeededGenerator(seed: config.seed &+ 0x9806E)
-        probe = experiment.test.filter { _ in generator.nextUnit() < 0.2 }
+        stampedForget = forget.filter { stamped.contains($0) }
+        // The server's probe: the retained hospitals' held-out samples (validation and local test splits,
+        // never trained on, disjoint from the global test set), as a federated evaluation would see them.
+        let (store, target) = (experiment.store, config.target)
+        probe = experiment.plan.hospitals.enumerated().filter { $0.offset != target }
+            .flatMap { $0.element.val + $0.element.test }.filter { !store.labels($0).isEmpty }.sorted()
         for (i, method) in config.methods.enumerated() {
             if (method.preErase ?? 0) > 0 || (method.storedUpdates ?? 0) > 0 {
                 guard let history, history.entries.contains(where: { $0.hospital == config.target }) else {
                     throw ConfigError(
                         "methods.\(i).\((method.preErase ?? 0) > 0 ? "preErase" : "storedUpdates")",
-                        "needs the target's stored updates, and the run kept none: run medsilo federate with history: {every: 1}")
+                        "needs the target's stored updates, and the run kept none: run medsilo federate with history: {every: 1} or {hospitals: [\(config.target)]}")
                 }
+            }
+            // Pre-erasure subtracts the target's whole contribution; a history of every k-th step holds 1/k of it.
+            if (method.preErase ?? 0) > 0, !pretraining.history.keepsAll(of: config.target) {
+                throw ConfigError(
+                    "methods.\(i).preErase",
+                    "subtracts every contribution of hospital \(config.target), and the run kept only every \(pretraining.history.every)-th step's: run medsilo federate with history: {every: 1} or add hospitals: [\(config.target)]")
             }
             if method.name == "federaser" {
                 guard let history, history.entries.contains(where: { $0.hospital != config.target && $0.step <= (config.request.step ?? .max) }) else {
@@ -193,13 +207,28 @@ public final class UnlearningSession {
     func point(_ weights: [Float], simulation: FederationSimulation, time: Double, step: Int) -> TimelinePoint {
         let results = simulation.evaluate(weights, sets: [experiment.test, forget], classes: experiment.store.classes.count, batchSize: config.evaluation.batch)
         let backdoor = backdoorSuccess(weights)
-        let outputs = simulation.predict(weights, sets: [auditForget, sets.nonMembers], batchSize: config.evaluation.batch)
+        let outputs = simulation.predict(weights, sets: [auditForget, sets.nonMembers, stampedForget], batchSize: config.evaluation.batch)
         let classes = experiment.store.classes.count
-        let loss = outputs.map { ThresholdAttack.loss.scores(probabilities: $0.probabilities, labels: $0.labels, classes: classes) }
-        return TimelinePoint(
+        let loss = outputs.prefix(2).map { ThresholdAttack.loss.scores(probabilities: $0.probabilities, labels: $0.labels, classes: classes) }
+        var point = TimelinePoint(
             virtualTime: time, step: step, testAccuracy: results[0].metrics.accuracy, forgetAccuracy: results[1].metrics.accuracy,
             forgetLoss: results[1].loss, backdoorSuccess: backdoor,
             membershipAUC: ROC(memberScores: loss[0], nonMemberScores: loss[1])?.auc)
+        if backdoor != nil {
+            func accuracy(_ output: (probabilities: [Float], labels: [Int])) -> Double? {
+                guard !output.labels.isEmpty else { return nil }
+                var correct = 0
+                for (row, label) in output.labels.enumerated() {
+                    var best = 0
+                    for c in 1..<classes where output.probabilities[row * classes + c] > output.probabilities[row * classes + best] { best = c }
+                    if best == label { correct += 1 }
+                }
+                return Double(correct) / Double(output.labels.count)
+            }
+            point.forgetCleanAccuracy = accuracy(outputs[0])
+            point.forgetStampedAccuracy = accuracy(outputs[2])
+        }
+        return point
     }
 
     /// Share of triggered test images `weights` classifies as the backdoor's class (nil without a backdoor).
@@ -288,6 +317,7 @@ public final class UnlearningSession {
             case "pga": (result, weights, log) = pga(method)
             case "federaser": (result, weights, log) = try fedEraser(method)
             case "knot": (result, weights, log) = knot(method)
+            case "exclude": (result, weights, log) = exclude(method)
             default: (result, weights, log) = try afuIC(method)
             }
             result.label = label
@@ -299,15 +329,18 @@ public final class UnlearningSession {
             results.append(result)
             progress("\(label): served at +\(formatted(result.servedAt - requestTime)) s, test \(formatted(result.final.testAccuracy)), forget \(formatted(result.final.forgetAccuracy))\(result.final.backdoorSuccess.map { ", backdoor \(formatted($0))" } ?? "")")
         }
-        // Latency against the first retrain's final figures.
-        if let retrain = results.first(where: { $0.method == "retrain" }) {
+        // Latency against the retrained models when served (forgetting: the stricter) and the exclude control
+        // at the same time (utility).
+        let retrained = results.filter { $0.method == "retrain" }.compactMap { $0.timeline.first }
+        if !retrained.isEmpty {
+            let reference = UnlearningAccounting.Reference(retrained: retrained, control: results.first { $0.method == "exclude" }?.timeline)
             for i in results.indices {
                 if results[i].method == "retrain" {
                     let served = results[i].servedAt - requestTime
                     results[i].latency = Latency(firstHit: served, persistent: served)
-                } else {
+                } else if results[i].method != "exclude" {
                     results[i].latency = UnlearningAccounting.latency(results[i].timeline, requestTime: requestTime) {
-                        UnlearningAccounting.holds($0, reference: retrain.final, criterion: config.criterion)
+                        UnlearningAccounting.holds($0, reference: reference, criterion: config.criterion)
                     }
                 }
             }

@@ -18,6 +18,10 @@ public struct TimelinePoint: Sendable, Codable, Equatable {
     /// AUC of the loss-threshold membership attack separating the target's training samples from held-out
     /// test samples (the audit's non-member half), so the audit can be followed over the continuation.
     public var membershipAUC: Double?
+    /// With a backdoor, forget accuracy split: on the target's clean samples, and on its stamped samples
+    /// as labelled (the backdoor's class) — the blend hides which of the two was forgotten.
+    public var forgetCleanAccuracy: Double?
+    public var forgetStampedAccuracy: Double?
 
     public init(
         virtualTime: Double, step: Int, testAccuracy: Double, forgetAccuracy: Double, forgetLoss: Double, backdoorSuccess: Double?,
@@ -53,6 +57,41 @@ public enum UnlearningAccounting {
     /// forgetMargin).
     public static func holds(_ point: TimelinePoint, reference: TimelinePoint, criterion: UnlearningConfig.Criterion) -> Bool {
         guard point.testAccuracy >= reference.testAccuracy - criterion.accuracyMargin else { return false }
+        if let success = point.backdoorSuccess, let target = reference.backdoorSuccess {
+            return success <= target + criterion.backdoorMargin
+        }
+        return point.forgetAccuracy <= reference.forgetAccuracy + criterion.forgetMargin
+    }
+
+    /// What "as good as retraining" is measured against (docs/results.md): for forgetting, the stricter of
+    /// the retrained models when they were served (the lowest backdoor success, or forget accuracy); for
+    /// utility, the `exclude` control's test accuracy at the same virtual time (its latest evaluation at or
+    /// before it) — what the federation reaches by itself without the target at that moment — or, with no
+    /// control, the first retrained model's when served.
+    public struct Reference: Sendable, Equatable {
+        public var backdoorSuccess: Double?
+        public var forgetAccuracy: Double
+        /// The control's timeline in time order, or one point.
+        public var utility: [TimelinePoint]
+
+        public init(retrained: [TimelinePoint], control: [TimelinePoint]?) {
+            precondition(!retrained.isEmpty, "the criterion needs a retrained model")
+            backdoorSuccess = retrained.compactMap(\.backdoorSuccess).min()
+            forgetAccuracy = retrained.map(\.forgetAccuracy).min()!
+            utility = (control?.isEmpty ?? true) ? [retrained[0]] : control!.sorted { $0.virtualTime < $1.virtualTime }
+        }
+
+        /// The utility level at virtual time `t`.
+        public func testAccuracy(at t: Double) -> Double {
+            (utility.last { $0.virtualTime <= t } ?? utility[0]).testAccuracy
+        }
+    }
+
+    /// Whether `point` meets the criterion against `reference`: test accuracy at least the utility level at
+    /// its time − accuracyMargin, and backdoor success at most the reference's + backdoorMargin (without a
+    /// backdoor: forget-set accuracy at most the reference's + forgetMargin).
+    public static func holds(_ point: TimelinePoint, reference: Reference, criterion: UnlearningConfig.Criterion) -> Bool {
+        guard point.testAccuracy >= reference.testAccuracy(at: point.virtualTime) - criterion.accuracyMargin else { return false }
         if let success = point.backdoorSuccess, let target = reference.backdoorSuccess {
             return success <= target + criterion.backdoorMargin
         }
@@ -125,11 +164,22 @@ public struct HistoryStore {
 /// Whether forgetting held after the model was served: the resurfacing rate
 /// RR = max(0, a_H − a_0)/max(ε, a_O − a_0) and its peak over the continuation (a_0 at serving, a_H at
 /// the end, a_O the original model's), on forget-set accuracy and, with a backdoor, on its success.
+///
+/// On the backdoor, RR divides by what the erasure removed, a_O − a_0: where that is small the ratio
+/// explodes on a point of noise, and where nothing was removed it reads 0, "nothing came back", about an
+/// erasure that did nothing. So RR and its peak are given only where the erasure removed at least
+/// `minimumErased` (0.2) of backdoor success, and are nil ("n/a: too little erased") otherwise; the
+/// absolute peak of backdoor success from serving to the end is given always.
 public struct Persistence: Sendable, Codable, Equatable {
+    public static let minimumErased = 0.2
     public var resurfacingForget: Double
     public var peakForget: Double?
     public var resurfacingBackdoor: Double?
     public var peakBackdoor: Double?
+    /// a_O − a_0 on backdoor success: what the erasure removed by the time it was served.
+    public var backdoorErased: Double?
+    /// The highest backdoor success from serving to the end of the continuation.
+    public var peakBackdoorSuccess: Double?
 
     init?(_ result: MethodResult, original: TimelinePoint) {
         let curve = result.timeline.filter { $0.virtualTime >= result.servedAt }
@@ -137,8 +187,13 @@ public struct Persistence: Sendable, Codable, Equatable {
         resurfacingForget = ForgettingMetrics.resurfacingRate(original: original.forgetAccuracy, start: first.forgetAccuracy, end: last.forgetAccuracy)
         peakForget = ForgettingMetrics.peakResurfacing(curve: curve.map(\.forgetAccuracy), original: original.forgetAccuracy)
         if let success = original.backdoorSuccess, let start = first.backdoorSuccess, let end = last.backdoorSuccess {
-            resurfacingBackdoor = ForgettingMetrics.resurfacingRate(original: success, start: start, end: end)
-            peakBackdoor = ForgettingMetrics.peakResurfacing(curve: curve.compactMap(\.backdoorSuccess), original: success)
+            let successes = curve.compactMap(\.backdoorSuccess)
+            backdoorErased = success - start
+            peakBackdoorSuccess = successes.max()
+            if success - start >= Self.minimumErased {
+                resurfacingBackdoor = ForgettingMetrics.resurfacingRate(original: success, start: start, end: end)
+                peakBackdoor = ForgettingMetrics.peakResurfacing(curve: successes, original: success)
+            }
         }
     }
 }

@@ -39,7 +39,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
 
     /// One method and its knobs; a knob another method takes is refused.
     public struct Method: Sendable, Equatable, Codable {
-        public static let names = ["retrain", "federaser", "pga", "knot", "afu-ic"]
+        public static let names = ["retrain", "federaser", "pga", "knot", "afu-ic", "exclude"]
         public var name: String
         /// A label for the method's folder and tables (default: the name, plus the variant).
         public var label: String?
@@ -62,8 +62,20 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
         public var interval: Int?
         /// knot: clusters of hospitals (by training time) aggregated separately.
         public var clusters: Int?
-        /// afu-ic: `pga` or `bounded-loss`.
+        /// afu-ic: `kl-uniform` (the default), `ce-ascent`, `pga` or `bounded-loss`.
         public var eraser: String?
+        /// afu-ic with `kl-uniform` or `ce-ascent`: `rule` (erase until the stopping rule holds; the
+        /// default) or `budget` (the fixed epochs).
+        public var stop: String?
+        /// afu-ic's stopping rule: AUC margin over ½, margin over the reference level, steps between checks,
+        /// the reference level on or off; the eraser's optimiser (default: the federation's local one).
+        public var aucMargin: Double?
+        public var referenceMargin: Double?
+        public var checkEvery: Int?
+        public var reference: Bool?
+        public var optimizer: String?
+        /// afu-ic: the target re-checks its rule on the global model every this many versions (0: never).
+        public var recheckEvery: Int?
         /// afu-ic: `one` (γ = 1, the default) or `staleness` (γ = γ₀·s(τ)).
         public var gamma: String?
         public var gamma0: Double?
@@ -90,7 +102,9 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
             "federaser": ["calibrationRatio", "interval"],
             "knot": ["clusters"],
             "pga": ["radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "postRounds"],
+            "exclude": [],
             "afu-ic": [
+                "stop", "aucMargin", "referenceMargin", "checkEvery", "reference", "optimizer", "recheckEvery",
                 "eraser", "radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "gamma", "gamma0",
                 "lineSearch", "probeDrop", "preErase", "calibration", "k", "storedUpdates", "perTensor", "restoreNorm", "clamp", "horizon",
             ],
@@ -104,6 +118,9 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 ("gamma0", gamma0 != nil), ("lineSearch", lineSearch != nil), ("probeDrop", probeDrop != nil), ("preErase", preErase != nil),
                 ("calibration", calibration != nil), ("k", k != nil), ("storedUpdates", storedUpdates != nil), ("perTensor", perTensor != nil),
                 ("restoreNorm", restoreNorm != nil), ("clamp", clamp != nil), ("horizon", horizon != nil),
+                ("stop", stop != nil), ("aucMargin", aucMargin != nil), ("referenceMargin", referenceMargin != nil),
+                ("checkEvery", checkEvery != nil), ("reference", reference != nil), ("optimizer", optimizer != nil),
+                ("recheckEvery", recheckEvery != nil),
             ]
             return fields.filter(\.1).map(\.0)
         }
@@ -149,35 +166,55 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 if let value, !allowed.contains(value) { throw ConfigError("\(field).\(name)", "'\(value)' is not one of \(allowed.joined(separator: ", "))") }
             }
             try choice(method.variant, "variant", ["synchronous", "asynchronous"])
-            try choice(method.eraser, "eraser", ["pga", "bounded-loss"])
+            try choice(method.eraser, "eraser", ["kl-uniform", "ce-ascent", "pga", "bounded-loss"])
+            try choice(method.stop, "stop", ["rule", "budget"])
+            try choice(method.optimizer, "optimizer", ["sgd", "adam", "adamw"])
             try choice(method.gamma, "gamma", ["one", "staleness"])
             try choice(method.calibration, "calibration", ["one-sided", "two-sided", "none"])
             for (name, value) in [("radius", method.radius), ("radiusScale", method.radiusScale), ("learningRate", method.learningRate),
                                   ("calibrationRatio", method.calibrationRatio),
-                                  ("distanceThreshold", method.distanceThreshold), ("gamma0", method.gamma0)] {
+                                  ("distanceThreshold", method.distanceThreshold), ("gamma0", method.gamma0),
+                                  ("aucMargin", method.aucMargin), ("referenceMargin", method.referenceMargin)] {
                 if let value, !(value > 0 && value.isFinite) { throw ConfigError("\(field).\(name)", "must be positive") }
             }
             for (name, value) in [("momentum", method.momentum), ("accuracyFloor", method.accuracyFloor), ("probeDrop", method.probeDrop)] {
                 if let value, !(0..<1).contains(value) { throw ConfigError("\(field).\(name)", "must lie in [0, 1)") }
             }
             if let beta = method.preErase, !(0...1).contains(beta) { throw ConfigError("\(field).preErase", "β must lie in [0, 1]") }
-            for (name, value) in [("epochs", method.epochs), ("k", method.k), ("clusters", method.clusters), ("interval", method.interval)] {
+            for (name, value) in [("epochs", method.epochs), ("k", method.k), ("clusters", method.clusters), ("interval", method.interval),
+                                  ("checkEvery", method.checkEvery)] {
                 if let value, value < 1 { throw ConfigError("\(field).\(name)", "must be at least 1") }
             }
-            for (name, value) in [("postRounds", method.postRounds), ("storedUpdates", method.storedUpdates), ("horizon", method.horizon)] {
+            for (name, value) in [("postRounds", method.postRounds), ("storedUpdates", method.storedUpdates), ("horizon", method.horizon),
+                                  ("recheckEvery", method.recheckEvery)] {
                 if let value, value < 0 { throw ConfigError("\(field).\(name)", "must not be negative") }
             }
             // Knobs that only act with another knob's value are refused without it, not ignored.
             if method.name == "afu-ic" {
+                let eraser = method.eraser ?? "kl-uniform"
                 let pgaOnly: [(String, Bool)] = [
-                    ("radius", method.radius != nil), ("radiusScale", method.radiusScale != nil),
                     ("distanceThreshold", method.distanceThreshold != nil), ("accuracyFloor", method.accuracyFloor != nil),
                 ]
-                for (knob, given) in pgaOnly where given && method.eraser != "pga" {
+                for (knob, given) in pgaOnly where given && eraser != "pga" {
                     throw ConfigError("\(field).\(knob)", "applies to the PGA eraser only (set eraser: pga)")
                 }
+                for (knob, given) in [("radius", method.radius != nil), ("radiusScale", method.radiusScale != nil)]
+                where given && eraser != "pga" && eraser != "ce-ascent" {
+                    throw ConfigError("\(field).\(knob)", "applies to the pga and ce-ascent erasers only")
+                }
+                let ruleDriven = (eraser == "kl-uniform" || eraser == "ce-ascent") && (method.stop ?? "rule") == "rule"
+                if method.stop != nil, eraser != "kl-uniform", eraser != "ce-ascent" {
+                    throw ConfigError("\(field).stop", "applies to the kl-uniform and ce-ascent erasers only")
+                }
+                let ruleOnly: [(String, Bool)] = [
+                    ("aucMargin", method.aucMargin != nil), ("referenceMargin", method.referenceMargin != nil), ("checkEvery", method.checkEvery != nil),
+                    ("reference", method.reference != nil), ("recheckEvery", method.recheckEvery != nil),
+                ]
+                for (knob, given) in ruleOnly where given && !ruleDriven {
+                    throw ConfigError("\(field).\(knob)", "a stopping-rule knob, and this eraser runs a fixed budget (kl-uniform or ce-ascent with stop: rule)")
+                }
                 if method.gamma0 != nil, method.gamma != "staleness" { throw ConfigError("\(field).gamma0", "applies with gamma: staleness only") }
-                if method.probeDrop != nil, method.lineSearch == false { throw ConfigError("\(field).probeDrop", "applies with the line search only (lineSearch: true)") }
+                if method.probeDrop != nil, method.lineSearch != true { throw ConfigError("\(field).probeDrop", "applies with the line search only (lineSearch: true)") }
                 if method.calibration == "none" {
                     let calibrationOnly: [(String, Bool)] = [
                         ("k", method.k != nil), ("storedUpdates", method.storedUpdates != nil), ("perTensor", method.perTensor != nil),

@@ -62,7 +62,8 @@ import TestSupport
                   - {name: federaser}
                   - {name: pga, radiusScale: 0.3, postRounds: 2}
                   - {name: knot, clusters: 2}
-                  - {name: afu-ic, preErase: 0.2, storedUpdates: 2, learningRate: 0.005, lineSearch: false}
+                  - {name: exclude}
+                  - {name: afu-ic, preErase: 0.2, storedUpdates: 2, learningRate: 0.005}
                 """.utf8), to: directory.file("unlearn.yaml"))
         let result = try run(
             CLITests.binary, ["unlearn", directory.file("unlearn.yaml"), "--from", directory.file("run"), "--out", directory.file("out"), "--json"])
@@ -98,9 +99,11 @@ import TestSupport
                 #expect((distance?["klTest"] as? Double ?? -1) >= 0 && (distance?["weightDistance"] as? Double ?? 0) > 0, "\(label)")
             }
         }
-        #expect(methods.compactMap { $0["label"] as? String } == ["retrain", "retrain-sync", "federaser", "pga", "knot", "afu-ic"])
+        #expect(methods.compactMap { $0["label"] as? String } == ["retrain", "retrain-sync", "federaser", "pga", "knot", "exclude", "afu-ic"])
         for method in methods {
             let label = method["label"] as? String ?? "?"
+            // The exclude control erases nothing; whatever it forgets, the federation forgot by itself.
+            if label == "exclude" { continue }
             let final = try #require(method["final"] as? [String: Any])
             let backdoor = try #require(final["backdoorSuccess"] as? Double)
             #expect(backdoor < originalBackdoor, "\(label): backdoor \(backdoor) against the original's \(originalBackdoor)")
@@ -109,13 +112,24 @@ import TestSupport
             }
         }
         let stall = Dictionary(uniqueKeysWithValues: methods.map { ($0["label"] as! String, $0["stallClientSeconds"] as! Double) })
-        #expect(stall["afu-ic"] == 0 && stall["retrain"] == 0 && stall["knot"] == 0)
+        #expect(stall["afu-ic"] == 0 && stall["retrain"] == 0 && stall["knot"] == 0 && stall["exclude"] == 0)
+        // The control is served at the request and costs the target nothing.
+        let control = try #require(methods.first { $0["label"] as? String == "exclude" })
+        #expect(control["clientSampleEpochs"] as? Double == 0 && control["servedAt"] as? Double == summary["requestTime"] as? Double)
         #expect(stall["pga"]! > 0 && stall["retrain-sync"]! > 0 && stall["federaser"]! > 0)
         // FedEraser kept what it rebuilt from: the run's stored updates of the other hospitals.
         #expect((methods[2]["serverStorageBytes"] as? Int ?? 0) > 0)
         // AFU-IC merged the erasure and calibrated every later version; the target was never heard again.
         let afu = try #require(methods.last)
         #expect(afu["gamma"] as? Double != nil && (afu["calibratedSteps"] as? Int ?? 0) >= 6)
+        // Its details: the stopping rule's checks (the first one on w₀), the probe, and the reference level
+        // (the run kept every update) or the note saying why it was dropped.
+        let details = try #require(afu["afu"] as? [String: Any])
+        #expect(details["eraser"] as? String == "kl-uniform" && (details["probeSize"] as? Int ?? 0) > 0)
+        #expect(["held", "budget", "rolledBack"].contains(details["ruleOutcome"] as? String ?? ""))
+        #expect(((details["checks"] as? [[String: Any]])?.first?["step"] as? Int) == 0)
+        let notes = afu["notes"] as? [String] ?? []
+        #expect((0...1).contains(details["referenceAccuracy"] as? Double ?? -1) || notes.contains { $0.hasPrefix("no reference level: w₀ minus") }, "\(notes)")
         let events = try String(contentsOfFile: directory.file("out/afu-ic/events.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(!events.contains { $0.contains("\"kind\":\"arrived\"") && $0.contains("\"hospital\":0,") })
         // Results are never overwritten.
@@ -154,6 +168,30 @@ import TestSupport
             let result = try run(CLITests.binary, ["unlearn", directory.file("bad.yaml"), "--from", directory.file("run"), "--out", directory.file("never")])
             #expect(result.status == 1 && result.stderr.contains(message), "\(text): \(result.stderr)")
         }
+        // Pre-erasure subtracts every contribution of the target: a history of every other step holds about
+        // half of it and is refused; naming the target in history.hospitals keeps all of its updates.
+        for (name, history) in [("every2", "history: {every: 2}\n"), ("target", "history: {every: 2, hospitals: [0]}\n")] {
+            try writeFile(
+                Array(Self.federate.replacingOccurrences(of: "history: {every: 1}\n", with: history).replacingOccurrences(of: "versions: 30", with: "versions: 8").utf8),
+                to: directory.file("federate-\(name).yaml"))
+            #expect(try run(CLITests.binary, ["federate", directory.file("federate-\(name).yaml"), "--out", directory.file("run-\(name)")]).status == 0)
+        }
+        try writeFile(Array("target: 0\nmethods: [{name: afu-ic, preErase: 0.5}]".utf8), to: directory.file("pre.yaml"))
+        let half = try run(CLITests.binary, ["unlearn", directory.file("pre.yaml"), "--from", directory.file("run-every2"), "--out", directory.file("never")])
+        #expect(half.status == 1 && half.stderr.contains("methods.0.preErase") && half.stderr.contains("hospitals: [0]"), "\(half.stderr)")
+        func kept(_ run: String) throws -> [(step: Int, hospital: Int)] {
+            try String(contentsOfFile: directory.file("\(run)/history/index.jsonl"), encoding: .utf8).split(separator: "\n").map {
+                let entry = try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+                return (entry["step"] as! Int, entry["hospital"] as! Int)
+            }
+        }
+        let sparse = try kept("run-every2"), full = try kept("run-target")
+        #expect(sparse.allSatisfy { $0.step % 2 == 0 })
+        // The same run (same seed), so the target's updates at even steps are those of the sparse history,
+        // and its updates at odd steps are there too.
+        #expect(full.filter { $0.hospital != 0 }.map(\.step) == sparse.filter { $0.hospital != 0 }.map(\.step))
+        #expect(full.filter { $0.hospital == 0 && $0.step % 2 == 0 }.count == sparse.filter { $0.hospital == 0 }.count)
+        #expect(full.contains { $0.hospital == 0 && $0.step % 2 == 1 })
         try writeFile(Array("target: 0\nmethods: [{name: retrain}]".utf8), to: directory.file("good.yaml"))
         let missing = try run(CLITests.binary, ["unlearn", directory.file("good.yaml"), "--from", directory.file("nowhere"), "--out", directory.file("never")])
         #expect(missing.status == 1 && missing.stderr.contains("not a run of medsilo federate"))
