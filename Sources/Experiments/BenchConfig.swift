@@ -20,6 +20,13 @@ public struct BenchConfig: Sendable, Codable, Equatable {
     public var unlearning: UnlearningConfig
     public var evaluation: EvaluationSettings
     public var stragglers: Stragglers?
+    /// The criteria of the three claims the report opens with (nil: the defaults of `ClaimCriteria`).
+    public var claims: ClaimCriteria?
+    /// The main cells run once per factor, the target training that many times slower than the speed
+    /// profile makes it (nil: [1]); each factor other than 1 is a group of its own in the tables and the
+    /// claims (`dirichlet-a0.5-target-x4`), sharing the plans. A slow target is the case asynchronous
+    /// erasure is for, and its stale updates teach the federation less: a shallower backdoor.
+    public var targetSlowdowns: [Double]?
 
     public struct Dataset: Sendable, Codable, Equatable {
         public var name: String
@@ -109,7 +116,8 @@ extension BenchConfig {
             name: try decode(String.self, "name") ?? "bench", seeds: try decode([UInt64].self, "seeds") ?? [0], datasets: datasets,
             synthetic: try decode(Synthetic.self, "synthetic") ?? Synthetic(), partitions: try decode([Partition].self, "partitions") ?? [Partition()],
             target: target, federation: ExperimentConfig(store: "", plan: ""), unlearning: UnlearningConfig(target: target, methods: []),
-            evaluation: try decode(EvaluationSettings.self, "evaluation") ?? EvaluationSettings(), stragglers: try decode(Stragglers.self, "stragglers"))
+            evaluation: try decode(EvaluationSettings.self, "evaluation") ?? EvaluationSettings(), stragglers: try decode(Stragglers.self, "stragglers"),
+            claims: try decode(ClaimCriteria.self, "claims"), targetSlowdowns: try decode([Double].self, "targetSlowdowns"))
         // The federation and unlearning blocks, read by their own commands' readers with the bench's fields filled in.
         guard let federation = sub("federation")?.mapping else { throw ConfigError("federation", "required: medsilo federate's fields (versions or rounds, strategy, local, …)") }
         for key in ["store", "plan", "seed"] where federation[key] != nil {
@@ -235,10 +243,32 @@ extension BenchConfig {
                 throw ConfigError("stragglers.methods.\(i)", "no method is labelled '\(label)' (labels: \(labels.sorted().joined(separator: ", ")))")
             }
         }
+        if let factors = targetSlowdowns {
+            guard !factors.isEmpty, factors.allSatisfy({ $0 >= 1 && $0 <= 1e6 }), Set(factors).count == factors.count else {
+                throw ConfigError("targetSlowdowns", "one or more distinct factors, each from 1 to 10⁶ (1: the common speed)")
+            }
+            let speeds = federation.speeds
+            for factor in factors where factor != 1 {
+                if speeds.hospitals?.contains(target) ?? false {
+                    throw ConfigError("targetSlowdowns", "the target is already among federation.speeds.hospitals, slowed at every factor")
+                }
+                guard speeds.kind == "fixed" || (speeds.kind == "stragglers" && speeds.slowdown == factor) else {
+                    throw ConfigError(
+                        "targetSlowdowns", "a target ×\(BenchCell.factor(factor)) slower needs federation.speeds of kind fixed, or stragglers with the same slowdown (the target joins the slow hospitals)")
+                }
+            }
+        }
+        if let claims {
+            for (name, value) in [("backdoorMargin", claims.backdoorMargin), ("forgetMargin", claims.forgetMargin), ("accuracyMargin", claims.accuracyMargin),
+                                  ("aucMargin", claims.aucMargin), ("resurfaces", claims.resurfaces), ("holds", claims.holds)]
+            where !(value >= 0 && value.isFinite) {
+                throw ConfigError("claims.\(name)", "must be a finite number, 0 or more")
+            }
+        }
     }
 
     static let schema: ConfigSchema = .mapping([
-        "name": .value, "seeds": .value, "target": .value,
+        "name": .value, "seeds": .value, "target": .value, "targetSlowdowns": .value,
         "datasets": .list(.mapping(["name": .value, "synthetic": .value, "medmnist": .value, "store": .value, "size": .value, "channels": .value])),
         "synthetic": .mapping(["patients": .value, "sites": .value, "imagesPerPatient": .value, "imageSize": .value, "seed": .value]),
         "partitions": .list(.mapping(["scheme": .value, "alpha": .value, "hospitals": .value])),
@@ -248,6 +278,10 @@ extension BenchConfig {
             "threads": .value,
         ]),
         "stragglers": .mapping(["factors": .value, "samplesPerSecond": .value, "methods": .value]),
+        "claims": .mapping([
+            "method": .value, "uncalibrated": .value, "backdoorMargin": .value, "forgetMargin": .value, "accuracyMargin": .value, "aucMargin": .value,
+            "resurfaces": .value, "holds": .value,
+        ]),
     ])
 }
 

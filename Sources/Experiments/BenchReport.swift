@@ -241,7 +241,7 @@ struct BenchReport {
 
     /// Training samples per hospital and class of the cell's plan.
     func heatmapFigure(_ cell: CellResults, group: String, stem: String) -> Figure? {
-        let planFile = bench.path("plans/\(cell.cell.dataset)-\(cell.cell.partition)-s\(cell.cell.seed).json")
+        let planFile = bench.path("plans/\(cell.cell.dataset)-\(cell.cell.planLabel)-s\(cell.cell.seed).json")
         guard let plan = try? PartitionPlan.load(planFile), let store = try? DatasetStore(path: plan.store.path) else { return nil }
         let statistics = PartitionStatistics(plan: plan, store: store)
         let values = statistics.hospitals.map { $0.classCounts.map(Double.init) }
@@ -254,6 +254,27 @@ struct BenchReport {
     }
 
     // MARK: Documents
+
+    static let claimTitles = [
+        1: "forgetting and fidelity as good as retraining",
+        2: "lower latency and zero stall than the synchronous baselines",
+        3: "no resurfacing where the uncalibrated ablation resurfaces",
+    ]
+
+    /// The claims table: per dataset and partition and claim, the verdict and the numbers that decided it.
+    func claimsTable() -> Table {
+        Table(
+            header: ["dataset / partition", "claim", "verdict", "deciding numbers"],
+            rows: (results.claims ?? []).map {
+                ["\($0.dataset)/\($0.partition)", "\($0.claim). \(Self.claimTitles[$0.claim] ?? "")", $0.outcome.rawValue.uppercased(), $0.detail]
+            })
+    }
+
+    /// How the claims are judged, with the config's criteria.
+    var claimsNote: String {
+        let c = results.config.claims ?? ClaimCriteria()
+        return "Judged on \(c.method) with criteria fixed in the config before any score (docs/results.md): (1) in every seed final backdoor success (without a backdoor: forget accuracy) ≤ the larger retraining's + \(Self.fixed(c.backdoorMargin, 2)) (F1), clean and stamped forget accuracy each ≤ retraining's + \(Self.fixed(c.forgetMargin, 2)) (F3); mean test accuracy ≥ max(asynchronous retraining, exclude) − \(Self.fixed(c.accuracyMargin, 2)) (U1); where the pooled audit is conclusive, |loss AUC − retraining's| ≤ max(\(Self.fixed(c.aucMargin, 2)), 2 SE) (F4); untested where the exclude control passes F1 too (no power). (2) stall 0 and a persistent latency in every seed, mean latency below synchronous retraining's and FedEraser's. (3) where \(c.uncalibrated)'s mean RR ≥ \(Self.fixed(c.resurfaces, 2)), \(c.method)'s < \(Self.fixed(c.holds, 2)); untested otherwise."
+    }
 
     /// What the audit can say, per dataset and partition and seed, with the sizes it rests on.
     func verdicts() -> [String] {
@@ -274,6 +295,9 @@ struct BenchReport {
     func markdown(_ figures: [Figure]) -> String {
         var text = "# MedSilo bench: \(results.name)\n\n"
         text += "Target hospital \(results.config.target); seeds \(results.config.seeds.map(String.init).joined(separator: ", ")). Every figure is shown for the original model (at the request), retraining and each method: the goal is to be close to retraining. Mean ± sample std over seeds. Latency is virtual seconds from the request until the forgetting criterion holds for good; stall is client-seconds retained hospitals waited; RR is the resurfacing rate over the continuation (\(results.cells.first?.unlearning.backdoor == true ? "on backdoor success, given only where the erasure removed at least 0.2 of it — n/a: too little erased, [k/n]: on k seeds; peak backdoor is the highest success from serving to the end" : "on forget accuracy"); 0 = nothing came back). [k/n]: only k of the n seeds had the figure (latency: the criterion held; relearn steps: relearned within the budget), and the mean is over those; – or > max: none did.\n\n"
+        if !(results.claims ?? []).isEmpty {
+            text += "## The claims\n\n" + claimsTable().markdown() + "\n" + claimsNote + "\n\n"
+        }
         text += "## What the audit can see\n\n" + verdicts().map { "- \($0)\n" }.joined() + "\n"
         for cell in groups {
             let group = "\(cell.cell.dataset)/\(cell.cell.partition)"
@@ -302,6 +326,11 @@ struct BenchReport {
         report.heading("MedSilo bench: \(results.name)", level: 1)
         report.paragraph(
             "Target hospital \(results.config.target); seeds \(results.config.seeds.map(String.init).joined(separator: ", ")). Every figure is shown for the original model, retraining and each method; the goal is to be close to retraining. Mean ± sample std over seeds; [k/n]: only k of the n seeds had the figure (latency: the criterion held; relearn steps: relearned within the budget), the mean is over those.")
+        if !(results.claims ?? []).isEmpty {
+            report.heading("The claims")
+            report.raw(claimsTable().html())
+            report.paragraph(claimsNote)
+        }
         report.heading("What the audit can see")
         for verdict in verdicts() { report.paragraph(verdict) }
         for cell in groups {
@@ -324,6 +353,7 @@ public enum BenchSummary {
     public static func text(_ results: BenchResults) -> String {
         let report = BenchReport(bench: Bench(config: results.config, folder: "", cores: 1), results: results)
         var text = ""
+        if !(results.claims ?? []).isEmpty { text += "the claims\n" + report.claimsTable().markdown() + "\n" }
         for cell in report.groups {
             text += "\(cell.cell.dataset)/\(cell.cell.partition) (mean ± std over \(results.config.seeds.count) seed\(results.config.seeds.count == 1 ? "" : "s"))\n"
             text += report.headline(dataset: cell.cell.dataset, partition: cell.cell.partition).markdown() + "\n"

@@ -87,6 +87,8 @@ public struct BenchResults: Sendable, Codable, Equatable {
     /// The audit's verdict per dataset and partition, pooled over the seeds.
     public var audit: [PooledAuditVerdict]
     public var stragglerTable: [StragglerRow]
+    /// The three claims per dataset and partition, judged by `config.claims`' criteria.
+    public var claims: [ClaimVerdict]?
 }
 
 extension Bench {
@@ -107,9 +109,11 @@ extension Bench {
         for cell in cells { main.append(try cellResults(cell)) }
         var swept: [CellResults] = []
         for cell in sweep { swept.append(try cellResults(cell)) }
+        let audit = Self.audit(main)
         return BenchResults(
-            name: config.name, config: config, cells: main, stragglers: swept, headline: Self.headline(main), audit: Self.audit(main),
-            stragglerTable: Self.stragglerTable(swept, methods: config.stragglers?.methods))
+            name: config.name, config: config, cells: main, stragglers: swept, headline: Self.headline(main), audit: audit,
+            stragglerTable: Self.stragglerTable(swept, methods: config.stragglers?.methods),
+            claims: (config.claims ?? ClaimCriteria()).judge(main, audit: audit))
     }
 
     /// The cells' datasets and partitions, in the order they first appear.
