@@ -13,6 +13,14 @@ public struct BenchCell: Sendable, Codable, Equatable {
     public var slowdown: Double?
     /// The cell's folder, relative to the bench folder.
     public var path: String
+    /// A main cell whose target trains this many times slower than under the federation's speed profile
+    /// (`targetSlowdowns`): its `partition` names the group (`dirichlet-a0.5-target-x4`), `planPartition`
+    /// the partition whose plan it shares with the cell at the common speed.
+    public var targetSlowdown: Double?
+    public var planPartition: String?
+
+    /// The partition label of the cell's plan.
+    public var planLabel: String { planPartition ?? partition }
 
     public var label: String { "\(dataset)/\(partition)/s\(seed)" + (slowdown.map { " target ×\(BenchCell.factor($0)) slower" } ?? "") }
 
@@ -46,10 +54,13 @@ public final class Bench {
         var cells: [BenchCell] = []
         for dataset in config.datasets {
             for partition in config.partitions {
-                for seed in config.seeds {
-                    cells.append(BenchCell(
-                        dataset: dataset.name, partition: partition.label, seed: seed, slowdown: nil,
-                        path: "cells/\(dataset.name)/\(partition.label)/s\(seed)"))
+                for factor in config.targetSlowdowns ?? [1] {
+                    let group = factor == 1 ? partition.label : "\(partition.label)-target-x\(BenchCell.factor(factor))"
+                    for seed in config.seeds {
+                        cells.append(BenchCell(
+                            dataset: dataset.name, partition: group, seed: seed, slowdown: nil, path: "cells/\(dataset.name)/\(group)/s\(seed)",
+                            targetSlowdown: factor == 1 ? nil : factor, planPartition: factor == 1 ? nil : partition.label))
+                    }
                 }
             }
         }
@@ -185,9 +196,9 @@ public final class Bench {
 
     /// The cell's partition plan, built if missing.
     func planPath(_ cell: BenchCell, store: String) throws(RunError) -> String {
-        let file = path("plans/\(cell.dataset)-\(cell.partition)-s\(cell.seed).json")
+        let file = path("plans/\(cell.dataset)-\(cell.planLabel)-s\(cell.seed).json")
         if access(file, F_OK) == 0 { return absolute(file) }
-        let partition = config.partitions.first { $0.label == cell.partition }!
+        let partition = config.partitions.first { $0.label == cell.planLabel }!
         let opened: DatasetStore
         do { opened = try DatasetStore(path: store) } catch { throw RunError(error.description) }
         let plan: PartitionPlan
@@ -228,6 +239,18 @@ public final class Bench {
             speeds.samplesPerSecond = stragglers.samplesPerSecond
             speeds.hospitals = [config.target]
             speeds.slowdown = slowdown
+            experiment.speeds = speeds
+        }
+        if let factor = cell.targetSlowdown {
+            // Checked with the config: fixed speeds, or stragglers slowed by this same factor.
+            var speeds = experiment.speeds
+            if speeds.kind == "fixed" {
+                speeds.kind = "stragglers"
+                speeds.hospitals = [config.target]
+                speeds.slowdown = factor
+            } else {
+                speeds.hospitals = (speeds.hospitals ?? []) + [config.target]
+            }
             experiment.speeds = speeds
         }
         let resolved: Experiment

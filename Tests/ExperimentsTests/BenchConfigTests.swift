@@ -33,6 +33,34 @@ import TestSupport
         #expect(paper.evaluation.shadows >= 16, "enough shadows for TPR at low FPR to mean something")
         #expect(paper.unlearning.methods.contains { $0.calibration == "none" } && paper.unlearning.methods.contains { $0.calibration == "two-sided" })
         #expect(BenchConfig.preset("slow") == nil)
+        // The protocol: the exclude control in both presets, the backdoor on a fifth of the target's samples,
+        // evaluation every 2 versions; the paper preset with a slow target in its main groups.
+        for preset in [quick, paper] {
+            #expect(preset.unlearning.methods.contains { $0.name == "exclude" } && preset.federation.backdoor?.fraction == 0.2)
+            #expect(preset.unlearning.evaluation.every == 2)
+        }
+        #expect(paper.targetSlowdowns == [1, 4] && quick.targetSlowdowns == nil)
+    }
+
+    @Test func targetSlowdownsMakeGroupsThatShareThePlans() throws {
+        let text = Self.minimal.replacingOccurrences(of: "target: 1\n", with: "target: 1\ntargetSlowdowns: [1, 4]\nseeds: [5, 6]\n")
+        let config = try BenchConfig.parse(text)
+        let bench = Bench(config: config, folder: "/nowhere", cores: 1)
+        #expect(bench.cells.map(\.partition) == ["dirichlet-a0.5", "dirichlet-a0.5", "dirichlet-a0.5-target-x4", "dirichlet-a0.5-target-x4"])
+        #expect(bench.cells.map(\.planLabel) == Array(repeating: "dirichlet-a0.5", count: 4))
+        #expect(bench.cells.map(\.targetSlowdown) == [nil, nil, 4, 4] && bench.cells[2].path == "cells/derm/dirichlet-a0.5-target-x4/s5")
+        // A slowdown the speed profile cannot express, a target already slow, or a repeated factor: refused.
+        let refusals = [
+            text.replacingOccurrences(of: "  versions: 10\n", with: "  versions: 10\n  speeds: {kind: stragglers, samplesPerSecond: 100, hospitals: [2], slowdown: 3}\n"),
+            text.replacingOccurrences(of: "  versions: 10\n", with: "  versions: 10\n  speeds: {kind: stragglers, samplesPerSecond: 100, hospitals: [1], slowdown: 4}\n"),
+            text.replacingOccurrences(of: "targetSlowdowns: [1, 4]", with: "targetSlowdowns: [4, 4]"),
+        ]
+        for bad in refusals {
+            #expect { try BenchConfig.parse(bad) } throws: { ($0 as? ConfigError)?.field == "targetSlowdowns" }
+        }
+        // Stragglers slowed by the same factor: the target joins them.
+        _ = try BenchConfig.parse(
+            text.replacingOccurrences(of: "  versions: 10\n", with: "  versions: 10\n  speeds: {kind: stragglers, samplesPerSecond: 100, hospitals: [2], slowdown: 4}\n"))
     }
 
     @Test func theBenchFillsInTargetBackdoorAndDefaults() throws {
