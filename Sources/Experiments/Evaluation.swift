@@ -6,10 +6,10 @@ import NeuralEngine
 import Seeding
 import Training
 
-/// How `medsilo evaluate` audits an unlearning output: the shadow models behind LiRA and Shokri's attack,
-/// and the relearning test.
+/// How `medsilo evaluate` audits an unlearning output: the shadow models behind LiRA, Shokri's attack and
+/// RMIA, and the relearning test.
 public struct EvaluationSettings: Sendable, Codable, Equatable {
-    /// Shadow models (M, even; 0 turns LiRA and the shadow-model attack off).
+    /// Shadow models (M, even; 0 turns LiRA, the shadow-model attack and RMIA off).
     public var shadows: Int = 8
     /// Epochs each shadow trains, with the run's local optimiser, learning rate and batch.
     public var shadowEpochs: Int = 30
@@ -147,13 +147,17 @@ public struct EvaluationResults: Sendable, Codable, Equatable {
     /// The original model first, then the methods in the unlearning config's order.
     public var models: [ModelEvaluation]
     public var verdict: AuditVerdict?
+    /// How the `rmia_offline` figures were computed (population samples, the offline a); nil without
+    /// shadows or population samples, and in evaluations from before RMIA.
+    public var rmia: RMIAEvaluation?
 }
 
 /// The full audit of an unlearning output (`medsilo unlearn`'s folder): for the model at the request and
 /// every method's model — utility (test, balanced and retain accuracy, macro AUC), forgetting (forget
 /// accuracy and loss, backdoor), the four calibrated threshold attacks, LiRA (online, offline, each also
-/// with a fixed variance) and Shokri's shadow-model attack, all as AUC, advantage, TPR at 1 % and 0.1 %
-/// FPR, balanced accuracy and MIA-efficacy, with per-sample scores as CSV — and the relearn time.
+/// with a fixed variance), Shokri's shadow-model attack and RMIA offline (`rmia_offline`, against
+/// population samples from the global test set; see `rmiaPopulation`), all as AUC, advantage, TPR at 1 %
+/// and 0.1 % FPR, balanced accuracy and MIA-efficacy, with per-sample scores as CSV — and the relearn time.
 ///
 /// Members are the target's training samples (with a backdoor, the unstamped ones), non-members the
 /// target's own held-out samples (or half the global test set when it has too few; the same sets as
@@ -215,8 +219,11 @@ public final class UnlearningEvaluation {
         let model = experiment.makeModel()
         model.setThreads(threads)
 
-        // Shadow models, trained once and kept.
+        // Shadow models, trained once and kept, with their outputs on RMIA's population samples z.
         var shadowAttacks: [any MembershipAttack] = []
+        var rmiaPool: ShadowPool?
+        var rmia = Self.storedRMIAEvaluation(out: out)
+        let z = settings.shadows > 0 ? rmiaPopulation(sets: sets) : []
         // Only when some model is still to be evaluated (a rerun that recomputes the verdict needs none).
         let pending = labels.contains { access(out + "/models/" + $0.label + ".json", F_OK) != 0 }
         if settings.shadows > 0, pending {
@@ -226,13 +233,13 @@ public final class UnlearningEvaluation {
             let path = out + "/shadows.safetensors"
             var pool: ShadowPool?
             if let bytes = try? FileIO.read(path) {
-                pool = try? ShadowPool.load(bytes, expecting: shadowSettings, population: population, classes: classes)
+                pool = try? ShadowPool.load(bytes, expecting: shadowSettings, population: population, unseen: z, classes: classes)
                 if pool != nil { progress("shadow models: read back") }
             }
             if pool == nil {
-                let fresh = ShadowPool(settings: shadowSettings, population: population, classes: classes)
+                let fresh = ShadowPool(settings: shadowSettings, population: population, classes: classes, unseen: z)
                 let base = shadowBase(sets: sets)
-                progress("shadow models: training \(settings.shadows) on \(base.count) retained + half of \(population.count) audited samples")
+                progress("shadow models: training \(settings.shadows) on \(base.count) retained + half of \(population.count) audited samples (outputs also on \(z.count) population samples for RMIA)")
                 fresh.train(makeModel: { experiment.makeModel() }, samples: experiment.samples, base: base, threads: threads) { done, total in
                     progress("shadow models: \(done)/\(total)")
                 }
@@ -241,6 +248,11 @@ public final class UnlearningEvaluation {
             }
             if let pool {
                 shadowAttacks = LiRAAttack.Variant.allCases.map { pool.lira($0) } + [pool.shokri(seed: settings.seed &+ 0x5B0C)]
+                if !z.isEmpty {
+                    let setup = Self.rmiaEvaluation(pool: pool, z: z)
+                    try session.write(Array(FederatedRun.json(setup).utf8) + [10], to: out + "/rmia.json")
+                    (rmiaPool, rmia) = (pool, setup)
+                }
             }
         }
 
@@ -278,6 +290,11 @@ public final class UnlearningEvaluation {
                 CalibratedThresholdAttack(attack: $0, members: calibrationMembers, nonMembers: calibrationNonMembers)
             }
             attacks += shadowAttacks
+            // RMIA needs this model's outputs on the population samples z as well.
+            if let rmiaPool, let rmia {
+                let zOutputs = Self.outputs(model, samples: experiment.samples, indices: z, classes: classes, batch: batch)
+                attacks.append(rmiaPool.rmia(.offline, z: zOutputs, options: RMIA.Options(offlineA: rmia.offlineA)))
+            }
             var table = ScoreTable(
                 ids: (forget + sets.nonMembers).map(String.init), labels: members.labels + nonMembers.labels,
                 isMember: [Bool](repeating: true, count: forget.count) + [Bool](repeating: false, count: sets.nonMembers.count))
@@ -304,7 +321,7 @@ public final class UnlearningEvaluation {
         let results = EvaluationResults(
             unlearning: folder, target: session.config.target, forgetSamples: forget.count,
             nonMemberSamples: sets.nonMembers.count, nonMemberSource: sets.nonMemberSource, settings: settings, models: evaluations,
-            verdict: try verdict(evaluations, model: model, members: forget, nonMembers: sets.nonMembers))
+            verdict: try verdict(evaluations, model: model, members: forget, nonMembers: sets.nonMembers), rmia: rmia)
         try session.write(Array(FederatedRun.json(results).utf8) + [10], to: out + "/evaluation.json")
         return results
     }

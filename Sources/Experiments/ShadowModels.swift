@@ -43,7 +43,7 @@ public struct ShadowError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String
 }
 
-/// M shadow models for membership attacks that need them (LiRA, Shokri et al.), and what the attacks
+/// M shadow models for membership attacks that need them (LiRA, Shokri et al., RMIA), and what the attacks
 /// keep of them: which population examples each shadow trained on, and its logits on all of them.
 ///
 /// Each shadow is trained centrally (`Trainer.runEpoch`) on `base` — samples every shadow trains on, e.g.
@@ -52,6 +52,11 @@ public struct ShadowError: Error, Sendable, Equatable, CustomStringConvertible {
 /// sets are balanced as in Carlini et al.'s code: for every example exactly M/2 shadows have it IN, a
 /// seeded random choice of M/2 of the M shadows per example (`inMask`, fixed by the settings' seed and
 /// the population's size).
+///
+/// A pool may also keep the shadows' logits on `unseen` samples, which no shadow trains on (OUT of all
+/// M): for attacks that compare an audited example with samples outside the population, as RMIA compares
+/// it with population samples z (`ShadowPool.rmia`). They are only evaluated after training, so the IN
+/// masks, the training and the logits on the population are the same with or without them.
 public final class ShadowPool {
     public let settings: ShadowSettings
     public let population: [Int]
@@ -63,32 +68,51 @@ public final class ShadowPool {
     public private(set) var inMask: [[Bool]]
     /// [model]: shadow m's row-major [N, K] logits on the population; empty until `train` or `load`.
     public private(set) var logits: [[Float]]
+    /// Samples outside the population that no shadow trains on, their labels (first class) and [model]:
+    /// shadow m's row-major [U, K] logits on them; the labels and logits are empty until `train` or `load`.
+    public let unseen: [Int]
+    public private(set) var unseenLabels: [Int]
+    public private(set) var unseenLogits: [[Float]]
 
-    /// An untrained pool: the IN masks are drawn, the shadows not yet trained.
-    public init(settings: ShadowSettings, population: [Int], classes: Int) {
+    /// An untrained pool: the IN masks are drawn, the shadows not yet trained. `unseen` samples (none by
+    /// default) must be outside the population.
+    public init(settings: ShadowSettings, population: [Int], classes: Int, unseen: [Int] = []) {
         precondition(settings.models >= 2 && settings.models % 2 == 0, "LiRA needs an even number M ≥ 2 of shadow models, got \(settings.models)")
         precondition(settings.epochs >= 1 && settings.batch >= 1, "shadow training needs at least one epoch and a batch of at least one")
         precondition(classes >= 2, "membership attacks need at least two classes")
         precondition(Set(population).count == population.count, "the population lists a sample twice")
+        precondition(Set(unseen).count == unseen.count, "the unseen samples list a sample twice")
+        precondition(Set(unseen).isDisjoint(with: population), "unseen samples must lie outside the population")
         self.settings = settings
         self.population = population
         self.classes = classes
+        self.unseen = unseen
         labels = []
         inMask = Self.masks(settings, count: population.count)
         logits = []
+        unseenLabels = []
+        unseenLogits = []
     }
 
     /// A pool from its parts (as loaded, or built by hand in tests).
-    init(settings: ShadowSettings, population: [Int], classes: Int, labels: [Int], inMask: [[Bool]], logits: [[Float]]) {
+    init(settings: ShadowSettings, population: [Int], classes: Int, labels: [Int], inMask: [[Bool]], logits: [[Float]],
+         unseen: [Int] = [], unseenLabels: [Int] = [], unseenLogits: [[Float]]? = nil) {
         precondition(inMask.count == settings.models && inMask.allSatisfy { $0.count == population.count }, "one mask row per shadow, one entry per example")
         precondition(logits.count == settings.models && logits.allSatisfy { $0.count == population.count * classes }, "[N, K] logits per shadow")
         precondition(labels.count == population.count, "one label per example")
+        let unseenLogits = unseenLogits ?? [[Float]](repeating: [], count: settings.models)
+        precondition(Set(unseen).isDisjoint(with: population) && Set(unseen).count == unseen.count, "distinct unseen samples outside the population")
+        precondition(unseenLabels.count == unseen.count, "one label per unseen sample")
+        precondition(unseenLogits.count == settings.models && unseenLogits.allSatisfy { $0.count == unseen.count * classes }, "[U, K] unseen logits per shadow")
         self.settings = settings
         self.population = population
         self.classes = classes
         self.labels = labels
         self.inMask = inMask
         self.logits = logits
+        self.unseen = unseen
+        self.unseenLabels = unseenLabels
+        self.unseenLogits = unseenLogits
     }
 
     public var isTrained: Bool { !logits.isEmpty }
@@ -121,14 +145,18 @@ public final class ShadowPool {
     /// give the same architecture each call), each on one GEMM thread as in `HostPool`. Shadow m is
     /// initialised and shuffled from `shadowSeed(settings.seed, m)` alone, so the logits do not depend on
     /// `threads`. `progress(done, total)` is called on this thread after each shadow (shadows finish in
-    /// waves of `threads`). `base` must not overlap the population, or its IN/OUT split would mean nothing.
+    /// waves of `threads`). `base` must not overlap the population, or its IN/OUT split would mean nothing,
+    /// nor the unseen samples.
     public func train(
         makeModel: () -> Sequential, samples: any SampleSource, base: [Int], threads: Int,
         progress: (Int, Int) -> Void = { _, _ in }
     ) {
         precondition(Set(base).isDisjoint(with: population), "the shadows' base samples overlap the audited population")
+        precondition(Set(base).isDisjoint(with: unseen), "the shadows' base samples overlap the samples no shadow may see")
         labels = population.map { samples.firstLabel($0) }
         precondition(labels.allSatisfy { (0..<classes).contains($0) }, "every population sample needs a label in 0..<\(classes)")
+        unseenLabels = unseen.map { samples.firstLabel($0) }
+        precondition(unseenLabels.allSatisfy { (0..<classes).contains($0) }, "every unseen sample needs a label in 0..<\(classes)")
         let total = settings.models
         let workers = (0..<max(1, min(threads, total))).map { _ in makeModel() }
         for worker in workers {
@@ -136,7 +164,7 @@ public final class ShadowPool {
             worker.setThreads(1)
         }
         GEMM.setThreads(1)
-        var results = [[Float]](repeating: [], count: total)
+        var results = [(population: [Float], unseen: [Float])](repeating: ([], []), count: total)
         var done = 0
         while done < total {
             let wave = min(workers.count, total - done)
@@ -152,11 +180,13 @@ public final class ShadowPool {
             for m in first..<first + wave { progress(m + 1, total) }
             done += wave
         }
-        logits = results
+        logits = results.map(\.population)
+        unseenLogits = results.map(\.unseen)
     }
 
-    /// Trains shadow m from its seed on `base` and its IN examples, and returns its logits on the population.
-    func trainShadow(_ m: Int, model: Sequential, samples: any SampleSource, base: [Int]) -> [Float] {
+    /// Trains shadow m from its seed on `base` and its IN examples, and returns its logits on the population
+    /// and, computed apart so that those stay the same, on the unseen samples.
+    func trainShadow(_ m: Int, model: Sequential, samples: any SampleSource, base: [Int]) -> (population: [Float], unseen: [Float]) {
         let seed = Self.shadowSeed(settings.seed, model: m)
         let indices = base + population.indices.filter { inMask[m][$0] }.map { population[$0] }
         let options = settings.trainingOptions
@@ -166,7 +196,8 @@ public final class ShadowPool {
         for _ in 0..<settings.epochs {
             _ = Trainer.runEpoch(model, samples: samples, indices: indices, options: options, optimizer: &optimizer, generator: &generator)
         }
-        return Self.logits(of: model, samples: samples, indices: population, batch: settings.batch)
+        return (Self.logits(of: model, samples: samples, indices: population, batch: settings.batch),
+                Self.logits(of: model, samples: samples, indices: unseen, batch: settings.batch))
     }
 
     /// `model`'s row-major [N, K] logits (evaluation mode) on the samples at `indices`, in batches.
@@ -239,23 +270,29 @@ public final class ShadowPool {
 
     /// The pool as a safetensors file: arrays `in_mask` (M·N, 1 = IN), `logits` (M·N·K, row-major
     /// [model][example][class]) and `labels` (N), all F32; settings, classes and population in the
-    /// metadata, so that `load` can refuse a file made for something else.
+    /// metadata, so that `load` can refuse a file made for something else. With unseen samples, also
+    /// `unseen_logits` (M·U·K) and `unseen_labels` (U), and their ids as the metadata's `unseen`; without,
+    /// the file is as before they existed.
     public func encoded() -> [UInt8] {
         precondition(isTrained, "an untrained shadow pool has nothing to save")
         var metadata = ["format": "medsilo-shadows-1"]
         for (key, value) in Self.identity(settings, population: population, classes: classes) { metadata[key] = value }
-        return Safetensors.encode(
-            arrays: [
-                "in_mask": .f32(inMask.flatMap { $0.map { $0 ? 1 : 0 } }), "logits": .f32(logits.flatMap { $0 }),
-                "labels": .f32(labels.map(Float.init)),
-            ],
-            metadata: metadata)
+        var arrays: [String: Safetensors.ArrayValues] = [
+            "in_mask": .f32(inMask.flatMap { $0.map { $0 ? 1 : 0 } }), "logits": .f32(logits.flatMap { $0 }),
+            "labels": .f32(labels.map(Float.init)),
+        ]
+        if !unseen.isEmpty {
+            metadata["unseen"] = unseen.map(String.init).joined(separator: ",")
+            arrays["unseen_logits"] = .f32(unseenLogits.flatMap { $0 })
+            arrays["unseen_labels"] = .f32(unseenLabels.map(Float.init))
+        }
+        return Safetensors.encode(arrays: arrays, metadata: metadata)
     }
 
-    /// The pool saved by `encoded()`, if it was made with exactly these settings, population and class
-    /// count; otherwise an error naming the first field that differs.
-    public static func load(_ bytes: [UInt8], expecting settings: ShadowSettings, population: [Int], classes: Int) throws(ShadowError)
-        -> ShadowPool
+    /// The pool saved by `encoded()`, if it was made with exactly these settings, population, unseen samples
+    /// (none by default) and class count; otherwise an error naming the first field that differs.
+    public static func load(_ bytes: [UInt8], expecting settings: ShadowSettings, population: [Int], unseen: [Int] = [],
+                            classes: Int) throws(ShadowError) -> ShadowPool
     {
         let arrays: [String: Safetensors.ArrayValues], metadata: [String: String]
         do {
@@ -286,8 +323,25 @@ public final class ShadowPool {
             throw ShadowError(description: "shadow file: some example is not IN exactly half of the shadows")
         }
         let logits = (0..<m).map { row in Array(flat[row * n * classes..<(row + 1) * n * classes]) }
-        return ShadowPool(settings: settings, population: population, classes: classes, labels: labelValues.map { Int($0) },
-                          inMask: inMask, logits: logits)
+        // The unseen samples: none expected and none in the file, or exactly these.
+        let found = metadata["unseen"]?.split(separator: ",").compactMap { Int($0) } ?? []
+        guard found == unseen else {
+            let which = found.count == unseen.count ? "other" : String(found.count)
+            throw ShadowError(description: "the shadow file has outputs on \(which) unseen samples, not the \(unseen.count) expected")
+        }
+        guard !unseen.isEmpty else {
+            return ShadowPool(settings: settings, population: population, classes: classes, labels: labelValues.map { Int($0) },
+                              inMask: inMask, logits: logits)
+        }
+        let u = unseen.count
+        guard case .f32(let unseenFlat)? = arrays["unseen_logits"], unseenFlat.count == m * u * classes,
+              case .f32(let unseenLabels)? = arrays["unseen_labels"], unseenLabels.count == u,
+              unseenLabels.allSatisfy({ $0 >= 0 && $0 < Float(classes) && $0 == $0.rounded() })
+        else { throw ShadowError(description: "shadow file: unseen_logits or unseen_labels missing or of the wrong size") }
+        return ShadowPool(
+            settings: settings, population: population, classes: classes, labels: labelValues.map { Int($0) }, inMask: inMask,
+            logits: logits, unseen: unseen, unseenLabels: unseenLabels.map { Int($0) },
+            unseenLogits: (0..<m).map { row in Array(unseenFlat[row * u * classes..<(row + 1) * u * classes]) })
     }
 }
 

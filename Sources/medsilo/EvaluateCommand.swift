@@ -10,14 +10,15 @@ import Glibc
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Audit an unlearning output: utility, forgetting, membership attacks (thresholds, LiRA, shadow model) and relearn time.",
+        abstract: "Audit an unlearning output: utility, forgetting, membership attacks (thresholds, LiRA, shadow model, RMIA) and relearn time.",
         discussion: """
             DIR is the output folder of medsilo unlearn. For the model at the request and every method's \
             model: test, balanced and retain accuracy, macro AUC, forget accuracy and loss, backdoor success; \
             the four threshold attacks (class thresholds calibrated on retained members and held-out \
-            non-members), LiRA online and offline (also with a fixed variance) and Shokri's shadow-model \
-            attack, each as AUC, advantage, TPR at 1% and 0.1% FPR, balanced accuracy and MIA-efficacy on \
-            the target's samples; and the relearn time. Writes OUT/evaluation.json, OUT/models/LABEL.json, \
+            non-members), LiRA online and offline (also with a fixed variance), Shokri's shadow-model \
+            attack and RMIA offline (against global-test samples that are not audited), each as AUC, \
+            advantage, TPR at 1% and 0.1% FPR, balanced accuracy and MIA-efficacy on the target's \
+            samples; and the relearn time. Writes OUT/evaluation.json, OUT/models/LABEL.json, \
             per-sample scores OUT/scores/LABEL.csv and the shadow models' outputs; an interrupted \
             evaluation continues where it stopped. See docs/results.md.
             """
@@ -29,7 +30,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "The output folder (default: DIR/evaluation).")
     var out: String?
 
-    @Option(help: "Shadow models for LiRA and the shadow-model attack (even; 0: none).")
+    @Option(help: "Shadow models for LiRA, the shadow-model attack and RMIA (even; 0: none; 4 or more calibrate RMIA's offline a).")
     var shadows: Int = 8
 
     @Option(help: "Epochs each shadow model trains.")

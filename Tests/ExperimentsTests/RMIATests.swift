@@ -90,6 +90,132 @@ import Training
         #expect(small.calibrateOfflineA(z: [20]) == nil)
     }
 
+    // MARK: Unseen population samples
+
+    /// `handPool` with two unseen samples, 60 (label 1) and 70 (label 0), OUT of all four shadows; shadow m's
+    /// logit on the label's side is (m − 1.5)/2 − 1 and m/3 + 0.25.
+    static func handPoolWithUnseen() -> ShadowPool {
+        let hand = handPool()
+        let unseenLabels = [1, 0]
+        let unseenLogits: [[Float]] = (0..<4).map { (m: Int) -> [Float] in
+            let first: Float = Float(m) / 2 - 1.75, second: Float = Float(m) / 3 + 0.25
+            return [0, first, second, 0]  // label 1 for 60, label 0 for 70
+        }
+        return ShadowPool(settings: hand.settings, population: hand.population, classes: 2, labels: hand.labels, inMask: hand.inMask,
+                          logits: hand.logits, unseen: [60, 70], unseenLabels: unseenLabels, unseenLogits: unseenLogits)
+    }
+
+    /// Unseen samples as z: each has all four shadows as OUT references (p_y computed here in Double), and the
+    /// scores of population examples are `RMIA.offlineScores` on those; z may mix unseen and population
+    /// samples; calibration takes unseen z as OUT of every shadow.
+    @Test func unseenSamplesAreOutReferencesOfEveryShadow() throws {
+        let pool = Self.handPoolWithUnseen()
+        func probability(_ row: ArraySlice<Float>, _ y: Int) -> Double {
+            let values = row.map(Double.init)
+            return exp(values[y]) / (exp(values[0]) + exp(values[1]))
+        }
+        let references = (0..<5).map { j in
+            (0..<4).filter { !pool.inMask[$0][j] }.map { probability(pool.logits[$0][2 * j..<2 * j + 2], pool.labels[j]) }
+        }
+        let unseenReferences = (0..<2).map { u in
+            (0..<4).map { probability(pool.unseenLogits[$0][2 * u..<2 * u + 2], pool.unseenLabels[u]) }
+        }
+        func zQuery(ids: [Int], labels: [Int], p: [Double]) -> AttackQuery {
+            let logits = zip(labels, p).flatMap { label, p -> [Float] in
+                let s = Float(log(p / (1 - p)))
+                return label == 0 ? [s, 0] : [0, s]
+            }
+            return AttackQuery(ids: ids, probabilities: ShadowPool.probabilities(logits: logits, classes: 2), logits: logits,
+                               labels: labels, classes: 2)
+        }
+        let target = [0.95, 0.2, 0.7, 0.5, 0.9]
+        let zTarget = [0.3, 0.6]
+        let attack = pool.rmia(.offline, z: zQuery(ids: [60, 70], labels: [1, 0], p: zTarget))
+        let direct = RMIA.offlineScores(target: target, outReferences: references, populationTarget: zTarget,
+                                        populationOutReferences: unseenReferences)
+        let scores = attack.scores(Self.query(ids: [10, 20, 30, 40, 50], p: target))
+        #expect(scores.count == 5)
+        for (a, b) in zip(scores, direct) { #expect(abs(a - b) < 1e-12) }
+        // A mixed Z: an unseen sample and a population example.
+        let mixed = pool.rmia(.offline, z: zQuery(ids: [70, 50], labels: [0, 0], p: [0.6, 0.4]))
+        let mixedDirect = RMIA.offlineScores(target: Array(target[0..<4]), outReferences: Array(references[0..<4]), populationTarget: [0.6, 0.4],
+                                             populationOutReferences: [unseenReferences[1], references[4]])
+        for (a, b) in zip(mixed.scores(Self.query(ids: [10, 20, 30, 40], p: Array(target[0..<4]))), mixedDirect) { #expect(abs(a - b) < 1e-12) }
+        // Calibration: every shadow poses as the target against both unseen z, on all five examples.
+        let calibrated = try #require(pool.calibrateOfflineA(z: [60, 70]))
+        #expect(RMIA.calibrationCandidates.contains(calibrated.a) && (0...1).contains(calibrated.auc))
+    }
+
+    /// A pool with unseen samples saves and loads them; loading expects exactly the unseen samples it was
+    /// made with (none, as `medsilo evaluate` wrote pools before RMIA, is not these).
+    @Test func unseenSamplesGoThroughTheFile() throws {
+        let pool = Self.handPoolWithUnseen()
+        let bytes = pool.encoded()
+        let loaded = try ShadowPool.load(bytes, expecting: pool.settings, population: pool.population, unseen: [60, 70], classes: 2)
+        #expect(loaded.unseen == [60, 70] && loaded.unseenLabels == pool.unseenLabels && loaded.unseenLogits == pool.unseenLogits)
+        #expect(loaded.logits == pool.logits && loaded.inMask == pool.inMask && loaded.labels == pool.labels)
+        func refusal(_ bytes: [UInt8], unseen: [Int]) -> String? {
+            do {
+                _ = try ShadowPool.load(bytes, expecting: pool.settings, population: pool.population, unseen: unseen, classes: 2)
+                return nil
+            } catch { return error.description }
+        }
+        #expect(refusal(bytes, unseen: []) == "the shadow file has outputs on 2 unseen samples, not the 0 expected")
+        #expect(refusal(bytes, unseen: [60, 71]) == "the shadow file has outputs on other unseen samples, not the 2 expected")
+        #expect(refusal(Self.handPool().encoded(), unseen: [60, 70]) == "the shadow file has outputs on 0 unseen samples, not the 2 expected")
+        // Without unseen samples, the file holds what it held before they existed.
+        let (arrays, metadata) = try Safetensors.decodeArrays(Self.handPool().encoded())
+        #expect(Set(arrays.keys) == ["in_mask", "logits", "labels"] && metadata["unseen"] == nil)
+    }
+
+    /// On the memorising task (as below): shadows with 50 unseen samples have the same IN masks and, bit
+    /// for bit, the same logits on the audited examples as shadows without (so LiRA's scores are the same);
+    /// RMIA offline with those unseen samples as z and a calibrated on four shadows separates the target's
+    /// members from its non-members, and sees nothing on a model that trained on none of them.
+    @Test func unseenPopulationSamplesLeaveLiRAAloneAndExposeMembers() throws {
+        let samples = ShadowModelsTests.randomTask(count: 170, seed: 21)
+        let audited = Array(0..<100), z = Array(100..<150), base = Array(150..<170)
+        let members = audited.filter { $0 % 2 == 0 }, nonMembers = audited.filter { $0 % 2 == 1 }
+        let settings = ShadowSettings(models: 4, epochs: 60, batch: 16, learningRate: 0.01, optimizer: .adam, seed: 4)
+        let (plain, withZ, target, untouched) = withEngineThreadsLocked {
+            func pool(unseen: [Int]) -> ShadowPool {
+                let pool = ShadowPool(settings: settings, population: audited, classes: 4, unseen: unseen)
+                pool.train(makeModel: ShadowModelsTests.mlp, samples: samples, base: base, threads: 2)
+                return pool
+            }
+            func trained(on indices: [Int], seed: UInt64) -> Sequential {
+                let model = ShadowModelsTests.mlp()
+                model.initialize(seed: seed)
+                let options = settings.trainingOptions
+                var optimizer = Trainer.makeOptimizer(options)
+                var generator = SeededGenerator(seed: seed)
+                for _ in 0..<settings.epochs {
+                    _ = Trainer.runEpoch(model, samples: samples, indices: indices, options: options, optimizer: &optimizer, generator: &generator)
+                }
+                return model
+            }
+            return (pool(unseen: []), pool(unseen: z), trained(on: base + members, seed: 99), trained(on: base, seed: 98))
+        }
+        #expect(withZ.inMask == plain.inMask && withZ.logits == plain.logits && withZ.labels == plain.labels)
+        #expect(withZ.unseenLogits.count == 4 && withZ.unseenLogits.allSatisfy { $0.count == 50 * 4 })
+        #expect(withZ.unseenLabels == z.map { samples.labels[$0] })
+        let memberQuery = ShadowModelsTests.query(target, samples: samples, ids: members)
+        let nonMemberQuery = ShadowModelsTests.query(target, samples: samples, ids: nonMembers)
+        for variant in LiRAAttack.Variant.allCases {
+            #expect(withZ.lira(variant).scores(memberQuery) == plain.lira(variant).scores(memberQuery))
+        }
+        let calibrated = try #require(withZ.calibrateOfflineA(z: z))
+        let options = RMIA.Options(offlineA: calibrated.a)
+        let exposed = withZ.rmia(.offline, z: ShadowModelsTests.query(target, samples: samples, ids: z), options: options)
+            .figures(members: memberQuery, nonMembers: nonMemberQuery).figures
+        let null = withZ.rmia(.offline, z: ShadowModelsTests.query(untouched, samples: samples, ids: z), options: options)
+            .figures(members: ShadowModelsTests.query(untouched, samples: samples, ids: members),
+                     nonMembers: ShadowModelsTests.query(untouched, samples: samples, ids: nonMembers)).figures
+        print("RMIA offline with 50 unseen z and 4 shadows (calibrated a = \(calibrated.a), calibration AUC \(calibrated.auc)): \(exposed); null \(null)")
+        #expect(try #require(exposed.auc) > 0.85)
+        #expect(abs(try #require(null.auc) - 0.5) < 0.15)
+    }
+
     // MARK: Signal
 
     /// The memorising task of `ShadowModelsTests.shadowAttacksSeeMemorisation` (16 random features, 4 random

@@ -36,7 +36,7 @@ import TestSupport
 
     static let attacks: Set<String> = [
         "loss", "confidence", "entropy", "modifiedEntropy", "lira_online", "lira_offline", "lira_online_fixed_variance", "lira_offline_fixed_variance",
-        "shokri",
+        "shokri", "rmia_offline",
     ]
 
     static func json(_ path: String) throws -> [String: Any] {
@@ -113,6 +113,14 @@ import TestSupport
         let scores = try String(contentsOfFile: directory.file("whole/cells/derm/dirichlet-a1.0/s3/unlearn/evaluation/scores/afu-ic.csv"), encoding: .utf8)
         #expect(audited > 0 && scores.split(separator: "\n").count == audited + 1)
         #expect(scores.hasPrefix("id,label,member,loss,"))
+        // RMIA offline: the default a with two shadows, z outside the audited samples; with four, a calibrated a.
+        try EvaluateRMIAChecks.check(directory.file("whole/cells/derm/dirichlet-a1.0/s3/unlearn/evaluation"), shadows: 2)
+        let four = try run(CLITests.binary, [
+            "evaluate", directory.file("whole/cells/derm/dirichlet-a1.0/s3/unlearn"), "--shadows", "4", "--shadow-epochs", "1", "--relearn-steps", "0",
+            "--out", directory.file("eval4"),
+        ])
+        #expect(four.status == 0, "\(four.stderr)")
+        try EvaluateRMIAChecks.check(directory.file("eval4"), shadows: 4)
 
         // Tables and the report.
         let attacksTable = try String(contentsOfFile: directory.file("whole/tables/attacks.csv"), encoding: .utf8)
@@ -126,6 +134,13 @@ import TestSupport
         #expect(html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").range(of: "https?://", options: .regularExpression) == nil, "self-contained")
         let markdown = try String(contentsOfFile: directory.file("whole/report.md"), encoding: .utf8)
         #expect(markdown.contains("## What the audit can see") && markdown.contains("## Straggler sweep") && markdown.contains("figures/derm-dirichlet-a1.0-roc.svg"))
+        // The report and the terminal open with the claims: three verdicts for the one group, before anything else.
+        let claims = results["claims"] as? [[String: Any]] ?? []
+        #expect(claims.compactMap { $0["claim"] as? Int } == [1, 2, 3])
+        #expect(claims.allSatisfy { ["pass", "fail", "untested"].contains($0["outcome"] as? String ?? "") && !($0["detail"] as? String ?? "").isEmpty })
+        let sections = markdown.components(separatedBy: "\n## ").dropFirst().map { $0.prefix { $0 != "\n" } }
+        #expect(sections.first == "The claims", "\(sections)")
+        #expect(whole.stdout.range(of: "the claims")!.lowerBound < whole.stdout.range(of: "| method |")!.lowerBound)
 
         // medsilo evaluate on the cell's unlearning output, without shadows and on one thread: the threshold
         // attacks only, with the same figures and the same relearn curves as the bench's audit (same models,
