@@ -90,9 +90,28 @@ extension UnlearningSession {
         return rule
     }
 
+    /// The span of the retained hospitals' last `count` stored aggregated steps before the request — each
+    /// the server's weighted sum of the retained updates it folded into one stored step — per parameter
+    /// tensor, as a basis the eraser's steps are projected away from (FedOSD's idea: erase along directions
+    /// the others are not using, so their progress is not undone).
+    func retainedDirections(count: Int) throws(RunError) -> ForgetBasis? {
+        let entries = (history?.entries ?? []).filter { $0.hospital != config.target && $0.step <= requestStep }
+        let steps = Array(Set(entries.map(\.step)).sorted().suffix(count))
+        guard !steps.isEmpty else { return nil }
+        var generators: [[Float]] = []
+        for step in steps.reversed() {
+            var contributions: [(delta: [Float], weight: Double)] = []
+            for entry in entries where entry.step == step { contributions.append((try history!.delta(entry), entry.weight)) }
+            generators.append(UnlearningMath.contribution(updates: contributions))
+        }
+        return ForgetBasis(generators: generators, blocks: UnlearningMath.blocks(of: experiment.makeModel().parameters.layout), maxColumnsPerBlock: count)
+    }
+
     /// A rule-driven erasure from `start` on the target's training samples, watched on its validation
-    /// samples.
-    func ruleErasure(_ method: UnlearningConfig.Method, from start: [Float], rule: LocalEraser.StoppingRule, round: Int) -> LocalEraser.RuleErasure {
+    /// samples, its steps projected away from `directions` when given.
+    func ruleErasure(
+        _ method: UnlearningConfig.Method, from start: [Float], rule: LocalEraser.StoppingRule, round: Int, directions: ForgetBasis? = nil
+    ) -> LocalEraser.RuleErasure {
         let local = experiment.settings.local
         let eraser = LocalEraser.RuleEraser(rawValue: method.eraser ?? "kl-uniform") ?? .uniformKL
         let kind = method.optimizer.flatMap(TrainingOptions.OptimizerKind.init(rawValue:)) ?? local.optimizer
@@ -108,7 +127,8 @@ extension UnlearningSession {
         return LocalEraser.eraseUntilRule(
             experiment.makeModel(), samples: experiment.samples, training: forget, validation: experiment.validation[config.target], start: start,
             eraser: eraser, radius: radius, optimizer: optimizer, batchSize: local.batchSize, clipNorm: 1, rule: rule,
-            seed: config.seed &+ 0xE4A5E &+ UInt64(round))
+            seed: config.seed &+ 0xE4A5E &+ UInt64(round),
+            projectStep: directions.map { basis in { step in _ = basis.calibrate(&step, twoSided: true, restoreNorm: false) } })
     }
 
     /// AFU-IC (METHODS §1.3–1.4, revised in §1.8): the target erases on its own clock until its stopping
@@ -155,12 +175,21 @@ extension UnlearningSession {
         let erasedWeights: [Float]
         var work: Double
         var rule: LocalEraser.StoppingRule?
+        var directions: ForgetBasis?
         if ruleDriven {
             let chosen = try stoppingRule(method, stored: stored, simulation: simulation, notes: &notes)
             if chosen.referenceAccuracy != nil { readBack.formUnion(stored.map(\.file)) }
             rule = chosen
             details.referenceAccuracy = chosen.referenceAccuracy
-            let erasure = ruleErasure(method, from: anchor, rule: chosen, round: 0)
+            if method.projection == "retained" {
+                directions = try retainedDirections(count: method.projectionSteps ?? 5)
+                if let directions {
+                    notes.append("eraser steps projected away from \(directions.columnCount) retained directions over \(directions.blocks.count) blocks")
+                } else {
+                    notes.append("projection: the run kept no retained hospital's update before the request; the eraser ran unprojected")
+                }
+            }
+            let erasure = ruleErasure(method, from: anchor, rule: chosen, round: 0, directions: directions)
             details.ruleOutcome = erasure.outcome.rawValue
             details.checks = erasure.checks
             details.backoffs = erasure.backoffs
@@ -265,6 +294,8 @@ extension UnlearningSession {
             notes.append("forget basis: \(basis.columnCount) columns over \(blocks.count) blocks")
         }
         storage += stored.filter { readBack.contains($0.file) }.reduce(0) { $0 + $1.bytes }
+        // The retained directions the eraser was projected away from, kept by the server for the closed loop.
+        if let directions { storage += 4 * zip(directions.columns, directions.blocks).reduce(0) { $0 + $1.0.count * $1.1.count } }
         var (clientWork, transfers) = (recorder.sampleEpochs + work, recorder.transfers + 2)
 
         // The continuation, with the recovery watch and the closed loop.
@@ -307,7 +338,7 @@ extension UnlearningSession {
                     model, samples: experiment.samples, training: forget, validation: validation, rule: rule, batchSize: experiment.settings.local.batchSize)
                 if !check.holds {
                     let base = simulation.global
-                    let again = ruleErasure(method, from: base, rule: rule, round: details.reErasures.count + 1)
+                    let again = ruleErasure(method, from: base, rule: rule, round: details.reErasures.count + 1, directions: directions)
                     let effort = Double(again.sampleSteps) + Double(again.checks.count * (forget.count + validation.count)) / 3
                     clientWork += effort
                     transfers += 2

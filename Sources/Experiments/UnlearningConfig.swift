@@ -76,6 +76,10 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
         public var optimizer: String?
         /// afu-ic: the target re-checks its rule on the global model every this many versions (0: never).
         public var recheckEvery: Int?
+        /// afu-ic (ablation): `retained` projects every eraser step away from the span of the retained
+        /// hospitals' last `projectionSteps` (5) stored aggregated steps (FedOSD's idea); `none` (default).
+        public var projection: String?
+        public var projectionSteps: Int?
         /// afu-ic: `one` (γ = 1, the default) or `staleness` (γ = γ₀·s(τ)).
         public var gamma: String?
         public var gamma0: Double?
@@ -104,7 +108,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
             "pga": ["radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "postRounds"],
             "exclude": [],
             "afu-ic": [
-                "stop", "aucMargin", "referenceMargin", "checkEvery", "reference", "optimizer", "recheckEvery",
+                "stop", "aucMargin", "referenceMargin", "checkEvery", "reference", "optimizer", "recheckEvery", "projection", "projectionSteps",
                 "eraser", "radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "gamma", "gamma0",
                 "lineSearch", "probeDrop", "preErase", "calibration", "k", "storedUpdates", "perTensor", "restoreNorm", "clamp", "horizon",
             ],
@@ -120,7 +124,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 ("restoreNorm", restoreNorm != nil), ("clamp", clamp != nil), ("horizon", horizon != nil),
                 ("stop", stop != nil), ("aucMargin", aucMargin != nil), ("referenceMargin", referenceMargin != nil),
                 ("checkEvery", checkEvery != nil), ("reference", reference != nil), ("optimizer", optimizer != nil),
-                ("recheckEvery", recheckEvery != nil),
+                ("recheckEvery", recheckEvery != nil), ("projection", projection != nil), ("projectionSteps", projectionSteps != nil),
             ]
             return fields.filter(\.1).map(\.0)
         }
@@ -168,6 +172,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
             try choice(method.variant, "variant", ["synchronous", "asynchronous"])
             try choice(method.eraser, "eraser", ["kl-uniform", "ce-ascent", "pga", "bounded-loss"])
             try choice(method.stop, "stop", ["rule", "budget"])
+            try choice(method.projection, "projection", ["none", "retained"])
             try choice(method.optimizer, "optimizer", ["sgd", "adam", "adamw"])
             try choice(method.gamma, "gamma", ["one", "staleness"])
             try choice(method.calibration, "calibration", ["one-sided", "two-sided", "none"])
@@ -182,7 +187,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
             }
             if let beta = method.preErase, !(0...1).contains(beta) { throw ConfigError("\(field).preErase", "β must lie in [0, 1]") }
             for (name, value) in [("epochs", method.epochs), ("k", method.k), ("clusters", method.clusters), ("interval", method.interval),
-                                  ("checkEvery", method.checkEvery)] {
+                                  ("checkEvery", method.checkEvery), ("projectionSteps", method.projectionSteps)] {
                 if let value, value < 1 { throw ConfigError("\(field).\(name)", "must be at least 1") }
             }
             for (name, value) in [("postRounds", method.postRounds), ("storedUpdates", method.storedUpdates), ("horizon", method.horizon),
@@ -208,10 +213,14 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 }
                 let ruleOnly: [(String, Bool)] = [
                     ("aucMargin", method.aucMargin != nil), ("referenceMargin", method.referenceMargin != nil), ("checkEvery", method.checkEvery != nil),
-                    ("reference", method.reference != nil), ("recheckEvery", method.recheckEvery != nil),
+                    ("reference", method.reference != nil), ("recheckEvery", method.recheckEvery != nil), ("projection", method.projection != nil),
+                    ("projectionSteps", method.projectionSteps != nil),
                 ]
                 for (knob, given) in ruleOnly where given && !ruleDriven {
                     throw ConfigError("\(field).\(knob)", "a stopping-rule knob, and this eraser runs a fixed budget (kl-uniform or ce-ascent with stop: rule)")
+                }
+                if method.projectionSteps != nil, method.projection != "retained" {
+                    throw ConfigError("\(field).projectionSteps", "applies with projection: retained only")
                 }
                 if method.gamma0 != nil, method.gamma != "staleness" { throw ConfigError("\(field).gamma0", "applies with gamma: staleness only") }
                 if method.probeDrop != nil, method.lineSearch != true { throw ConfigError("\(field).probeDrop", "applies with the line search only (lineSearch: true)") }

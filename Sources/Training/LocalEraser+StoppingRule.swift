@@ -114,11 +114,14 @@ extension LocalEraser {
     /// `StoppingRule`). Each check also picks the samples that stay in the loss: the training samples whose
     /// loss (as labelled) is still below the validation samples' median loss — the memorised and stamped
     /// ones; when none are left but the accuracy conditions fail, the correctly classified ones. Seeded
-    /// orders; the same inputs give the same weights at the same thread count. Preconditions: `training`
-    /// and `validation` not empty, `start` fits `model`.
+    /// orders; the same inputs give the same weights at the same thread count. `projectStep`, when given,
+    /// edits every optimiser step δ = w_after − w_before before it stands (e.g. projecting it away from the
+    /// retained hospitals' recent directions), whatever the optimiser. Preconditions: `training` and
+    /// `validation` not empty, `start` fits `model`.
     public static func eraseUntilRule(
         _ model: Sequential, samples: any SampleSource, training: [Int], validation: [Int], start: [Float], eraser: RuleEraser,
-        radius: Double? = nil, optimizer: any Optimizer, batchSize: Int, clipNorm: Float?, rule: StoppingRule, seed: UInt64
+        radius: Double? = nil, optimizer: any Optimizer, batchSize: Int, clipNorm: Float?, rule: StoppingRule, seed: UInt64,
+        projectStep: ((inout [Float]) -> Void)? = nil
     ) -> RuleErasure {
         precondition(!training.isEmpty && !validation.isEmpty, "a stopping rule needs training and validation samples")
         precondition(start.count == model.parameters.values.count, "start does not fit \(model.name)")
@@ -129,8 +132,18 @@ extension LocalEraser {
         let fresh = optimizer
         var optimizer = optimizer
         var generator = SeededGenerator(seed: seed)
-        let project: ((inout Parameters) -> Void)? = eraser == .crossEntropyAscent && radius != nil
+        let ball: ((inout Parameters) -> Void)? = eraser == .crossEntropyAscent && radius != nil
             ? { parameters in projectIntoBall(&parameters.values, center: start, radius: radius!) } : nil
+        var before = start
+        let project: ((inout Parameters) -> Void)? = projectStep == nil && ball == nil ? nil : { parameters in
+            if let projectStep {
+                var step = zip(parameters.values, before).map { $0 - $1 }
+                projectStep(&step)
+                for i in step.indices { parameters.values[i] = before[i] + step[i] }
+            }
+            ball?(&parameters)
+            before = parameters.values
+        }
 
         var checks: [RuleCheck] = []
         var steps = 0, sampleSteps = 0
@@ -146,6 +159,7 @@ extension LocalEraser {
         var outcome = RuleOutcome.budget
         while sampleSteps < workBound {
             if active.isEmpty { active = training }
+            before = model.parameters.values
             var made = 0
             _ = Trainer.runEpoch(
                 model, samples: samples, indices: active, options: options, optimizer: &optimizer, generator: &generator, afterStep: project,

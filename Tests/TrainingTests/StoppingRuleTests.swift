@@ -90,6 +90,32 @@ import TestSupport
         }
     }
 
+    @Test func projectedStepsNeverMoveAlongTheRemovedDirection() {
+        withEngineThreadsLocked {
+            let model = F.cnnSmall()
+            // A unit vector v: every optimiser step loses its component along v, so the erasure moves
+            // orthogonally to v however far it goes (Adam's per-coordinate scaling included).
+            var generator = SeededGenerator(seed: 31)
+            var v = (0..<Self.memorised.count).map { _ in Float(generator.nextUnit() * 2 - 1) }
+            let length = Float(v.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot())
+            v = v.map { $0 / length }
+            var projected = 0
+            let erasure = LocalEraser.eraseUntilRule(
+                model, samples: Self.samples, training: Self.training, validation: Self.validation, start: Self.memorised, eraser: .crossEntropyAscent,
+                radius: 50, optimizer: Adam(learningRate: 0.001), batchSize: 4, clipNorm: 1, rule: .init(checkEvery: 2, maxEpochs: 10), seed: 3,
+                projectStep: { step in
+                    projected += 1
+                    let along = zip(step, v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                    for i in step.indices { step[i] -= Float(along) * v[i] }
+                })
+            let moved = zip(erasure.weights, Self.memorised).map { $0 - $1 }
+            let norm = moved.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            let along = zip(moved, v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            #expect(projected >= erasure.steps && erasure.steps > 0 && norm > 0)
+            #expect(abs(along) < 1e-4 * max(1, norm), "moved \(norm), along v \(along)")
+        }
+    }
+
     @Test func aReferenceLevelBelowTheTrainingAccuracyKeepsTheRuleFailing() {
         withEngineThreadsLocked {
             let model = F.cnnSmall()
