@@ -78,6 +78,24 @@ public final class Bench {
 
     func path(_ relative: String) -> String { folder + "/" + relative }
 
+    /// Host seconds of each phase of a cell (or of the data), in `FOLDER/seconds.json`: what the phase's
+    /// last run took. A phase read back from its results takes no time and keeps the figure of the run that
+    /// computed it; one resumed after a kill records the resumed part only.
+    func recordSeconds(since start: ContinuousClock.Instant, phase: String, in relative: String) throws(RunError) {
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        var table = hostSeconds(relative) ?? [:]
+        guard table[phase] == nil || seconds > 0.5 else { return }
+        table[phase] = (seconds * 1000).rounded() / 1000
+        try make(path(relative))
+        try write(Array(FederatedRun.json(table).utf8) + [10], to: path(relative + "/seconds.json"))
+    }
+
+    func hostSeconds(_ relative: String) -> [String: Double]? {
+        guard let bytes = try? FileIO.read(path(relative + "/seconds.json")) else { return nil }
+        return try? JSONDecoder().decode([String: Double].self, from: Data(bytes))
+    }
+
     // MARK: Running
 
     /// Runs (or reuses) every phase, then writes the results and the report.
@@ -98,7 +116,9 @@ public final class Bench {
             progress("[\(clock.done + 1)/\(clock.total)] \(cell) · \(phase) · \(clock.elapsedText)\(clock.etaText.map { " · ETA \($0)" } ?? "")")
         }
         report("data", "stores and plans")
+        var started = ContinuousClock.now
         let stores = try prepareData(progress: progress)
+        try recordSeconds(since: started, phase: "data", in: "data")
         clock.finish("data")
 
         for cell in cells + sweep {
@@ -110,14 +130,20 @@ public final class Bench {
             let store = stores[cell.dataset]!
             let plan = try planPath(cell, store: store)
             report(cell.label, "federate")
+            started = ContinuousClock.now
             let runFolder = try federate(cell, store: store, plan: plan, progress: progress)
+            try recordSeconds(since: started, phase: "federate", in: cell.path)
             clock.finish("federate")
             report(cell.label, "unlearn")
+            started = ContinuousClock.now
             try unlearn(cell, run: runFolder, progress: progress)
+            try recordSeconds(since: started, phase: "unlearn", in: cell.path)
             clock.finish("unlearn")
             if cell.slowdown == nil {
                 report(cell.label, "evaluate")
+                started = ContinuousClock.now
                 try evaluate(cell, progress: progress)
+                try recordSeconds(since: started, phase: "evaluate", in: cell.path)
                 clock.finish("evaluate")
             }
         }

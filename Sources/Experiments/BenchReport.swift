@@ -308,8 +308,17 @@ struct BenchReport {
             text += "## Straggler sweep\n\n" + stragglerTable().markdown() + "\n"
             for figure in figures where figure.group == nil { text += "![\(figure.caption)](figures/\(figure.name).svg)\n\n" }
         }
+        if let cost = costLine { text += cost + "\n\n" }
         text += "Every number: results.json; tables: tables/*.csv; per-sample membership scores: cells/…/unlearn/evaluation/scores/*.csv.\n"
         return text
+    }
+
+    /// Host seconds per phase kind over the bench (each phase's last run; this machine's, not a result).
+    var costLine: String? {
+        guard let seconds = results.hostSeconds, let total = seconds["total"] else { return nil }
+        let order = ["data", "federate", "unlearn", "evaluate", "sweep-federate", "sweep-unlearn"]
+        let parts = order.compactMap { key in seconds[key].map { "\(key) \(PhaseClock.duration($0))" } }
+        return "Host time (each phase's last run, on this machine): " + parts.joined(separator: ", ") + "; total \(PhaseClock.duration(total))."
     }
 
     func stragglerTable() -> Table {
@@ -360,6 +369,7 @@ public enum BenchSummary {
         }
         if !results.stragglerTable.isEmpty { text += "straggler sweep\n" + report.stragglerTable().markdown() + "\n" }
         text += report.verdicts().joined(separator: "\n") + "\n"
+        if let cost = report.costLine { text += cost + "\n" }
         return text
     }
 }

@@ -29,6 +29,8 @@ public struct CellResults: Sendable, Codable, Equatable {
     public var unlearning: UnlearningResults
     /// Absent in the straggler sweep.
     public var evaluation: EvaluationResults?
+    /// Host seconds of each phase's last run (federate, unlearn, evaluate); the machine's, not a result.
+    public var hostSeconds: [String: Double]?
 }
 
 /// A row of the headline table: one method (or the original model) on one dataset and partition, over
@@ -89,6 +91,9 @@ public struct BenchResults: Sendable, Codable, Equatable {
     public var stragglerTable: [StragglerRow]
     /// The three claims per dataset and partition, judged by `config.claims`' criteria.
     public var claims: [ClaimVerdict]?
+    /// Host seconds per phase kind summed over the cells (and the sweep), the data's, and their total, so
+    /// the cost of a bench is visible; each phase's last run, on this machine.
+    public var hostSeconds: [String: Double]?
 }
 
 extension Bench {
@@ -103,17 +108,24 @@ extension Bench {
             CellResults(
                 cell: cell, pretraining: try read(RunResults.self, cell.path + "/federate/results.json"),
                 unlearning: try read(UnlearningResults.self, cell.path + "/unlearn/results.json"),
-                evaluation: cell.slowdown == nil ? try read(EvaluationResults.self, cell.path + "/unlearn/evaluation/evaluation.json") : nil)
+                evaluation: cell.slowdown == nil ? try read(EvaluationResults.self, cell.path + "/unlearn/evaluation/evaluation.json") : nil,
+                hostSeconds: hostSeconds(cell.path))
         }
         var main: [CellResults] = []
         for cell in cells { main.append(try cellResults(cell)) }
         var swept: [CellResults] = []
         for cell in sweep { swept.append(try cellResults(cell)) }
         let audit = Self.audit(main)
+        var seconds: [String: Double] = hostSeconds("data") ?? [:]
+        for cell in main { for (phase, value) in cell.hostSeconds ?? [:] { seconds[phase, default: 0] += value } }
+        for cell in swept where !main.contains(where: { $0.cell.path == cell.cell.path }) {
+            for (phase, value) in cell.hostSeconds ?? [:] { seconds["sweep-" + phase, default: 0] += value }
+        }
+        seconds["total"] = seconds.values.reduce(0, +)
         return BenchResults(
             name: config.name, config: config, cells: main, stragglers: swept, headline: Self.headline(main), audit: audit,
             stragglerTable: Self.stragglerTable(swept, methods: config.stragglers?.methods),
-            claims: (config.claims ?? ClaimCriteria()).judge(main, audit: audit))
+            claims: (config.claims ?? ClaimCriteria()).judge(main, audit: audit), hostSeconds: seconds)
     }
 
     /// The cells' datasets and partitions, in the order they first appear.

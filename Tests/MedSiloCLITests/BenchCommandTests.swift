@@ -134,6 +134,13 @@ import TestSupport
         #expect(html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").range(of: "https?://", options: .regularExpression) == nil, "self-contained")
         let markdown = try String(contentsOfFile: directory.file("whole/report.md"), encoding: .utf8)
         #expect(markdown.contains("## What the audit can see") && markdown.contains("## Straggler sweep") && markdown.contains("figures/derm-dirichlet-a1.0-roc.svg"))
+        // Each phase's host seconds, per cell and summed, so the cost is visible.
+        let seconds = results["hostSeconds"] as? [String: Double] ?? [:]
+        #expect(["data", "federate", "unlearn", "evaluate", "sweep-federate", "sweep-unlearn", "total"].allSatisfy { seconds[$0] != nil }, "\(seconds)")
+        let phases = ["data", "federate", "unlearn", "evaluate", "sweep-federate", "sweep-unlearn"].compactMap { seconds[$0] }
+        #expect(abs((seconds["total"] ?? 0) - phases.reduce(0, +)) < 1e-6)
+        #expect(((cells[0]["hostSeconds"] as? [String: Double])?.keys.sorted() ?? []) == ["evaluate", "federate", "unlearn"])
+        #expect(markdown.contains("Host time (each phase's last run, on this machine): data "))
         // The report and the terminal open with the claims: three verdicts for the one group, before anything else.
         let claims = results["claims"] as? [[String: Any]] ?? []
         #expect(claims.compactMap { $0["claim"] as? Int } == [1, 2, 3])
