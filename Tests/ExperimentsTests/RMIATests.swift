@@ -184,15 +184,7 @@ import Training
                 return pool
             }
             func trained(on indices: [Int], seed: UInt64) -> Sequential {
-                let model = ShadowModelsTests.mlp()
-                model.initialize(seed: seed)
-                let options = settings.trainingOptions
-                var optimizer = Trainer.makeOptimizer(options)
-                var generator = SeededGenerator(seed: seed)
-                for _ in 0..<settings.epochs {
-                    _ = Trainer.runEpoch(model, samples: samples, indices: indices, options: options, optimizer: &optimizer, generator: &generator)
-                }
-                return model
+                ShadowModelsTests.trained(on: indices, samples: samples, settings: settings, seed: seed)
             }
             return (pool(unseen: []), pool(unseen: z), trained(on: base + members, seed: 99), trained(on: base, seed: 98))
         }
@@ -257,15 +249,7 @@ import Training
                 return pool
             }
             func trained(on indices: [Int], seed: UInt64) -> Sequential {
-                let model = ShadowModelsTests.mlp()
-                model.initialize(seed: seed)
-                let options = settings.trainingOptions
-                var optimizer = Trainer.makeOptimizer(options)
-                var generator = SeededGenerator(seed: seed)
-                for _ in 0..<settings.epochs {
-                    _ = Trainer.runEpoch(model, samples: samples, indices: indices, options: options, optimizer: &optimizer, generator: &generator)
-                }
-                return model
+                ShadowModelsTests.trained(on: indices, samples: samples, settings: settings, seed: seed)
             }
             return (pool(models: 16), pool(models: 2), pool(models: 4), trained(on: base + members, seed: 99), trained(on: base, seed: 98))
         }

@@ -26,6 +26,20 @@ import Training
         Sequential(name: "mlp", inputShape: [16]) { [("fc1", Linear(16, 64)), ("relu", ReLU()), ("fc2", Linear(64, 4))] }
     }
 
+    /// A model of the toy task trained on `indices` alone with the shadows' settings: a target whose members
+    /// are known.
+    static func trained(on indices: [Int], samples: any SampleSource, settings: ShadowSettings, seed: UInt64) -> Sequential {
+        let model = mlp()
+        model.initialize(seed: seed)
+        let options = settings.trainingOptions
+        var optimizer = Trainer.makeOptimizer(options)
+        var generator = SeededGenerator(seed: seed)
+        for _ in 0..<settings.epochs {
+            _ = Trainer.runEpoch(model, samples: samples, indices: indices, options: options, optimizer: &optimizer, generator: &generator)
+        }
+        return model
+    }
+
     /// The outputs of `model` on `ids` as an attack query.
     static func query(_ model: Sequential, samples: InMemorySamples, ids: [Int]) -> AttackQuery {
         let logits = ShadowPool.logits(of: model, samples: samples, indices: ids, batch: 32)
@@ -208,15 +222,7 @@ import Training
             let pool = ShadowPool(settings: settings, population: population, classes: 4)
             pool.train(makeModel: Self.mlp, samples: samples, base: base, threads: 2)
             func trained(on indices: [Int], seed: UInt64) -> Sequential {
-                let model = Self.mlp()
-                model.initialize(seed: seed)
-                let options = settings.trainingOptions
-                var optimizer = Trainer.makeOptimizer(options)
-                var generator = SeededGenerator(seed: seed)
-                for _ in 0..<settings.epochs {
-                    _ = Trainer.runEpoch(model, samples: samples, indices: indices, options: options, optimizer: &optimizer, generator: &generator)
-                }
-                return model
+                ShadowModelsTests.trained(on: indices, samples: samples, settings: settings, seed: seed)
             }
             return (pool, trained(on: base + members, seed: 99), trained(on: base, seed: 98))
         }
