@@ -13,7 +13,8 @@ import Glibc
 /// interrupted run never leaves a half-written store. The partial folder keeps a journal (one line per
 /// source sample, written after that sample's rows), so the next run with the same inputs and settings
 /// continues where the last one stopped; other inputs or settings start it afresh. A finished store
-/// whose fingerprint matches is reused as it is.
+/// whose fingerprint matches is reused as it is. `STORE.lock` keeps a second process off the store while
+/// one works on it.
 public enum Ingest {
     /// Runs the ingest. `progress` is called after every chunk; `shouldStop` is polled between chunks
     /// (an interrupted run throws `.interrupted` and keeps its partial folder for the next run).
@@ -38,6 +39,11 @@ public enum Ingest {
         var userKey: [UInt8]?
         if let keyFile = options.keyFile { userKey = try Pseudonymizer.loadKey(keyFile) }
         let fingerprint = try Fingerprint.compute(manifest: manifest, options: options, userKey: userKey)
+        // The store's lock, held to the end (its file removed then); `--out` is checked again under it
+        // (another process may have written there since).
+        let held = try lock(storePath)
+        defer { FileIO.unlock(held, removing: storePath + ".lock") }
+        try checkReplaceable(storePath)
         // Reused only when the whole store opens (sizes and records checked), not on store.json alone.
         if !options.force, let existing = try? DatasetStore(path: storePath).metadata, existing.fingerprint == fingerprint {
             if options.strict && existing.failed > 0 {
@@ -208,6 +214,18 @@ public enum Ingest {
         }
         throw DatasetError(
             path: storePath, .invalidOptions("exists and is not a MedSilo store; refusing to replace it (choose another --out)"))
+    }
+
+    /// Holds the store's lock, `STORE.lock` beside it (the store folder itself is replaced by a rename, and
+    /// `STORE.partial` is discarded when the inputs change), creating the parent folder if missing; returns
+    /// the descriptor. A second process ingesting into the same store is refused, naming the holder's PID.
+    /// The file is removed when the ingest ends, so only a killed ingest leaves it (holding no lock).
+    private static func lock(_ storePath: String) throws(DatasetError) -> Int32 {
+        let parent = storePath.lastIndex(of: "/").map { String(storePath[..<$0]) }
+        if let parent, !parent.isEmpty { try FileAccess.createDirectory(parent) }
+        do { return try FileIO.lock(storePath + ".lock", for: storePath) } catch {
+            throw DatasetError(path: storePath, .io(error.reason.description))
+        }
     }
 
     /// The user's key, or a random one kept in the partial folder (owner-only) until the store is done.

@@ -159,21 +159,24 @@ public final class Bench {
     /// killed write's temporary file, and no bench.json, is refused untouched.
     func claim() throws(RunError) -> Int32 {
         let identity = Array(FederatedRun.json(config).utf8) + [10]
-        let stored = try? FileIO.read(path("bench.json"))
-        if stored == nil, access(folder, F_OK) == 0 {
-            let entries = ((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).filter {
-                let name = $0.split(separator: "/").last.map(String.init) ?? $0
-                return name != ".lock" && !name.contains(".tmp-")
+        var stored: [UInt8]?
+        // Checked before the folder is made (a folder that is not ours is refused untouched) and again under
+        // the lock (another bench may have claimed it in between).
+        let lock = try FederatedRun.claim(folder) { () throws(RunError) in
+            stored = try? FileIO.read(path("bench.json"))
+            if stored == nil, access(folder, F_OK) == 0 {
+                let entries = ((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).filter {
+                    let name = $0.split(separator: "/").last.map(String.init) ?? $0
+                    return name != ".lock" && !name.contains(".tmp-")
+                }
+                guard entries.isEmpty else {
+                    throw RunError("\(folder) exists and is not a bench folder; results are never overwritten (choose another --out)")
+                }
             }
-            guard entries.isEmpty else {
-                throw RunError("\(folder) exists and is not a bench folder; results are never overwritten (choose another --out)")
+            if let stored, stored != identity {
+                throw RunError("\(folder) holds another bench (its bench.json differs); choose another --out, or run the same preset or config to continue it")
             }
         }
-        if let stored, stored != identity {
-            throw RunError("\(folder) holds another bench (its bench.json differs); choose another --out, or run the same preset or config to continue it")
-        }
-        try make(folder)
-        let lock = try FederatedRun.lock(folder)
         if stored == nil {
             do { try write(identity, to: path("bench.json")) } catch {
                 close(lock)

@@ -197,17 +197,20 @@ public final class UnlearningEvaluation {
         var identitySettings = settings
         identitySettings.threads = nil
         let identity = Array(FederatedRun.json(identitySettings).utf8) + [10]
-        if let stored = try? FileIO.read(out + "/settings.json") {
-            // Folders written before the thread count was left out name it; it is ignored there too.
-            var storedSettings = try? FederatedRun.decoder().decode(EvaluationSettings.self, from: Data(stored))
-            storedSettings?.threads = nil
-            guard storedSettings == identitySettings else {
-                throw RunError("\(out) holds an evaluation with other settings (shadows, epochs, relearning or seed); choose another --out")
+        // Checked before anything is written and again under the folder's lock, held to the end.
+        let lock = try FederatedRun.claim(out) { () throws(RunError) in
+            if let stored = try? FileIO.read(out + "/settings.json") {
+                // Folders written before the thread count was left out name it; it is ignored there too.
+                var storedSettings = try? FederatedRun.decoder().decode(EvaluationSettings.self, from: Data(stored))
+                storedSettings?.threads = nil
+                guard storedSettings == identitySettings else {
+                    throw RunError("\(out) holds an evaluation with other settings (shadows, epochs, relearning or seed); choose another --out")
+                }
+            } else if access(out, F_OK) == 0, !((try? FileIO.listFiles(in: out, recursive: true)) ?? []).filter({ !$0.contains(".tmp-") }).isEmpty {
+                throw RunError("\(out) exists and is not an evaluation folder; results are never overwritten (choose another --out)")
             }
-        } else if access(out, F_OK) == 0, !((try? FileIO.listFiles(in: out, recursive: true)) ?? []).filter({ !$0.contains(".tmp-") }).isEmpty {
-            throw RunError("\(out) exists and is not an evaluation folder; results are never overwritten (choose another --out)")
         }
-        try session.make(out)
+        defer { close(lock) }
         try session.write(identity, to: out + "/settings.json")
         try session.make(out + "/models")
         try session.make(out + "/scores")

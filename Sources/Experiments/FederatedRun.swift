@@ -110,14 +110,23 @@ public final class FederatedRun {
         return Self.json(comparable)
     }
 
-    /// Holds `folder/.lock` (an exclusive flock, released when the descriptor closes or the process
-    /// dies), so no second medsilo process works in the folder; returns the descriptor.
+    /// Holds `folder/.lock` (`FileIO.lock`: an exclusive flock, released when the descriptor closes or the
+    /// process dies, with the holder's PID in the file), so no second medsilo process works in the folder;
+    /// returns the descriptor.
     static func lock(_ folder: String) throws(RunError) -> Int32 {
-        let lock = open(folder + "/.lock", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard lock >= 0 else { throw RunError("\(folder): cannot write (\(String(cString: strerror(errno))))") }
-        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+        do { return try FileIO.lock(folder + "/.lock", for: folder) } catch { throw RunError(error.description) }
+    }
+
+    /// Makes `folder` and holds its lock (the returned descriptor). `check` refuses a folder that is not the
+    /// caller's to write; it runs before anything is written, so a refused folder is left untouched, and
+    /// again once the lock is held, since another process may have written there in between.
+    static func claim(_ folder: String, check: () throws(RunError) -> Void) throws(RunError) -> Int32 {
+        try check()
+        do { try FileIO.createDirectory(folder) } catch { throw RunError(error.description) }
+        let lock = try lock(folder)
+        do throws(RunError) { try check() } catch {
             close(lock)
-            throw RunError("\(folder) is in use by another medsilo process")
+            throw error
         }
         return lock
     }
@@ -294,19 +303,15 @@ public final class FederatedRun {
 
     /// Creates (or, resuming, checks) the folder and takes its lock; returns the lock's descriptor.
     func prepareFolder(resume: Bool) throws(RunError) -> Int32 {
-        let exists = access(folder, F_OK) == 0
-        if resume {
-            guard exists, access(file("config.json"), F_OK) == 0 else {
-                throw RunError("\(folder) is not a run folder to resume (no config.json); start it without --resume")
-            }
-        } else if exists {
-            let entries = (try? FileIO.listFiles(in: folder, recursive: false)) ?? []
-            guard entries.isEmpty else {
+        let lock = try Self.claim(folder) { () throws(RunError) in
+            if resume {
+                guard access(file("config.json"), F_OK) == 0 else {
+                    throw RunError("\(folder) is not a run folder to resume (no config.json); start it without --resume")
+                }
+            } else if !((try? FileIO.listFiles(in: folder, recursive: false)) ?? []).isEmpty {
                 throw RunError("\(folder) exists and is not empty; a run folder is never overwritten (choose another --out, or --resume it)")
             }
         }
-        try make(folder)
-        let lock = try Self.lock(folder)
         if resume {
             // A process killed in the middle of an atomic write leaves its temporary file; the folder
             // is locked now, so any such file is stale.

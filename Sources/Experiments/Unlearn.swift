@@ -276,11 +276,20 @@ public final class UnlearningSession {
     /// `resume`, methods whose `results.json` is already there are read back instead of run again (a
     /// method's files are written as soon as it ends, its results last).
     public func run(out folder: String, resume: Bool = false, progress: (String) -> Void = { _ in }) throws(RunError) -> UnlearningResults {
-        if !resume, access(folder, F_OK) == 0, !((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).isEmpty {
-            throw RunError("\(folder) exists and is not empty; results are never overwritten (choose another --out, or --resume it)")
+        // What the folder holds is checked before the federation is rebuilt, and again under its lock.
+        func check() throws(RunError) {
+            if resume, access(folder + "/unlearn.json", F_OK) != 0 {
+                throw RunError("\(folder) is not an unlearning output to resume (no unlearn.json); start it without --resume")
+            }
+            if !resume, access(folder, F_OK) == 0, !((try? FileIO.listFiles(in: folder, recursive: true)) ?? []).isEmpty {
+                throw RunError("\(folder) exists and is not empty; results are never overwritten (choose another --out, or --resume it)")
+            }
         }
+        try check()
         progress("rebuilding the federation at the request")
         try prepare()
+        let lock = try FederatedRun.claim(folder, check: check)
+        defer { close(lock) }
         let identity = Array(FederatedRun.json(Identity(run: runFolder, config: config, requestStep: requestStep, requestTime: requestTime)).utf8) + [10]
         if resume {
             let stored: [UInt8]

@@ -87,10 +87,18 @@ import TestSupport
             lines = ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").filter { $0 == "\n" }.count
         }
         let killedMidway = process.isRunning
+        // Stopped, it still holds the store's lock: a second ingest into the same --out is refused untouched.
+        kill(process.processIdentifier, SIGSTOP)
+        let journalBefore = try? readFile(journal)
+        let second = try run(CLITests.binary, ["ingest", directory.file("src"), "--out", directory.file("cut")] + common)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try #require(killedMidway, "the ingest finished before it could be killed; make the fixture larger")
+        #expect(second.status == 1 && second.stderr.contains("in use by PID \(process.processIdentifier)"), "\(second.stderr)")
+        #expect(journalBefore != nil && (try? readFile(journal)) == journalBefore)
         #expect(!FileManager.default.fileExists(atPath: directory.file("cut/store.json")))
+        // The killed process's lock file stays behind, holding no lock: the next run resumes.
+        #expect(FileManager.default.fileExists(atPath: directory.file("cut.lock")))
 
         let resumed = try run(CLITests.binary, ["ingest", directory.file("src"), "--out", directory.file("cut"), "--json"] + common)
         #expect(resumed.status == 0, "\(resumed.stderr)")
@@ -102,6 +110,27 @@ import TestSupport
         // Unchanged inputs: the next run reuses the store.
         let again = try run(CLITests.binary, ["ingest", directory.file("src"), "--out", directory.file("cut")] + common)
         #expect(again.stdout.contains("store reused"))
+    }
+
+    /// `STORE.lock`, beside the store: held by another process, the ingest is refused with its PID and
+    /// writes nothing; left behind by a process that died, it holds nothing back and is removed at the end.
+    @Test func aLockedStoreIsRefusedAndALeftoverLockIsNot() throws {
+        let directory = TemporaryDirectory()
+        try Self.imageFolder(directory.file("src"), count: 4)
+        try FileManager.default.createDirectory(atPath: directory.file("stores"), withIntermediateDirectories: true)
+        let holder = try holdLock(directory.file("stores/derm.lock"))
+        let busy = try Self.medsilo("ingest", directory.file("src"), "--out", directory.file("stores/derm"), "--size", "8")
+        close(holder)
+        #expect(busy.status == 1, "\(busy.stderr)")
+        #expect(busy.stderr.contains("\(directory.file("stores/derm")): in use by PID \(getpid())"), "\(busy.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("stores")) == ["derm.lock"])
+
+        try leaveStaleLock(directory.file("stores/derm.lock"))
+        let after = try Self.medsilo("ingest", directory.file("src"), "--out", directory.file("stores/derm"), "--size", "8")
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.file("stores/derm/store.json")))
+        // Its own lock file goes when the ingest ends.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("stores")) == ["derm"])
     }
 
     @Test func ctrlCStopsCleanlyWithStatus130() throws {

@@ -195,5 +195,34 @@ import TestSupport
         try writeFile(Array("target: 0\nmethods: [{name: retrain}]".utf8), to: directory.file("good.yaml"))
         let missing = try run(CLITests.binary, ["unlearn", directory.file("good.yaml"), "--from", directory.file("nowhere"), "--out", directory.file("never")])
         #expect(missing.status == 1 && missing.stderr.contains("not a run of medsilo federate"))
+
+        // The output folder's lock: held by another process, the request is refused with its PID and
+        // nothing is written; left behind by a process that died, the folder (holding only the lock file)
+        // counts as empty and the request runs.
+        try FileManager.default.createDirectory(atPath: directory.file("busy"), withIntermediateDirectories: true)
+        let holder = try holdLock(directory.file("busy/.lock"))
+        let busy = try run(CLITests.binary, ["unlearn", directory.file("good.yaml"), "--from", directory.file("run"), "--out", directory.file("busy")])
+        close(holder)
+        #expect(busy.status == 1 && busy.stderr.contains("\(directory.file("busy")): in use by PID \(getpid())"), "\(busy.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("busy")) == [".lock"])
+        try leaveStaleLock(directory.file("busy/.lock"))
+        let after = try run(CLITests.binary, ["unlearn", directory.file("good.yaml"), "--from", directory.file("run"), "--out", directory.file("busy")])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.file("busy/results.json")))
+
+        // The same for medsilo evaluate's folder (by default inside the unlearning output, with its own lock).
+        let evaluate = ["evaluate", directory.file("busy"), "--shadows", "0", "--relearn-steps", "0"]
+        try FileManager.default.createDirectory(atPath: directory.file("busy/evaluation"), withIntermediateDirectories: true)
+        let evaluationHolder = try holdLock(directory.file("busy/evaluation/.lock"))
+        let busyEvaluation = try run(CLITests.binary, evaluate)
+        close(evaluationHolder)
+        #expect(
+            busyEvaluation.status == 1 && busyEvaluation.stderr.contains("\(directory.file("busy/evaluation")): in use by PID \(getpid())"),
+            "\(busyEvaluation.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("busy/evaluation")) == [".lock"])
+        try leaveStaleLock(directory.file("busy/evaluation/.lock"))
+        let evaluated = try run(CLITests.binary, evaluate)
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.file("busy/evaluation/evaluation.json")))
     }
 }

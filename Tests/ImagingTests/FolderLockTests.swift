@@ -1,0 +1,68 @@
+import Foundation
+import Imaging
+import Testing
+import TestSupport
+
+/// `FileIO.lock`: a held lock refuses naming the folder and the holder's PID, in this process too; a lock
+/// file whose holder died (or closed it) is taken over; a symbolic link is not followed.
+@Suite struct FolderLockTests {
+    @Test func aHeldLockIsRefusedNamingTheFolderAndThePID() throws {
+        let directory = TemporaryDirectory()
+        let holder = try holdLock(directory.file(".lock"))
+        let busy = #expect(throws: ImagingError.self) { try FileIO.lock(directory.file(".lock"), for: directory.path) }
+        #expect(busy?.path == directory.path)
+        #expect(busy?.description.contains("in use by PID \(getpid())") == true, "\(String(describing: busy))")
+        close(holder)
+
+        let mine = try FileIO.lock(directory.file(".lock"), for: directory.path)
+        #expect(try readFile(directory.file(".lock")) == Array("\(getpid())\n".utf8))
+        // Another open file description in the same process is kept out as well.
+        #expect(throws: ImagingError.self) { try FileIO.lock(directory.file(".lock"), for: directory.path) }
+        close(mine)
+        close(try FileIO.lock(directory.file(".lock"), for: directory.path))
+    }
+
+    @Test func aHolderWhosePIDIsUnknownIsStillRefused() throws {
+        let directory = TemporaryDirectory()
+        let lockFile = directory.file(".lock")
+        let holder = try holdLock(lockFile)
+        defer { close(holder) }
+        // As a holder leaves it between taking the lock and writing its PID: empty, or a dead predecessor's.
+        for content in ["", "\(Int32.max)\n"] {
+            ftruncate(holder, 0)
+            _ = Array(content.utf8).withUnsafeBytes { pwrite(holder, $0.baseAddress, $0.count, 0) }
+            let busy = #expect(throws: ImagingError.self) { try FileIO.lock(lockFile, for: directory.path) }
+            let message = busy?.description ?? ""
+            #expect(message.contains("in use by another medsilo process"), "\(message)")
+        }
+    }
+
+    @Test func aLockLeftByADeadProcessIsTakenOver() throws {
+        let directory = TemporaryDirectory()
+        try leaveStaleLock(directory.file(".lock"))
+        let stale = try readFile(directory.file(".lock"))
+        try writeFile(stale + Array("and more than a PID\n".utf8), to: directory.file(".lock"))
+        let lock = try FileIO.lock(directory.file(".lock"), for: directory.path)
+        close(lock)
+        #expect(try readFile(directory.file(".lock")) == Array("\(getpid())\n".utf8))
+    }
+
+    @Test func unlockingRemovesTheFileAndTheNextLockMakesANewOne() throws {
+        let directory = TemporaryDirectory()
+        let lock = try FileIO.lock(directory.file("store.lock"), for: directory.file("store"))
+        FileIO.unlock(lock, removing: directory.file("store.lock"))
+        #expect(!FileManager.default.fileExists(atPath: directory.file("store.lock")))
+        let again = try FileIO.lock(directory.file("store.lock"), for: directory.file("store"))
+        #expect(throws: ImagingError.self) { try FileIO.lock(directory.file("store.lock"), for: directory.file("store")) }
+        FileIO.unlock(again, removing: directory.file("store.lock"))
+    }
+
+    @Test func aSymbolicLinkIsNotFollowed() throws {
+        let directory = TemporaryDirectory()
+        try writeFile(Array("keep".utf8), to: directory.file("notes.txt"))
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.file(".lock"), withDestinationPath: directory.file("notes.txt"))
+        #expect(throws: ImagingError.self) { try FileIO.lock(directory.file(".lock"), for: directory.path) }
+        #expect(try readFile(directory.file("notes.txt")) == Array("keep".utf8))
+    }
+}
