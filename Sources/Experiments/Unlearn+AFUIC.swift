@@ -75,15 +75,27 @@ extension UnlearningSession {
         var contributions: [(delta: [Float], weight: Double)] = []
         for entry in stored { contributions.append((try history!.delta(entry), entry.weight)) }
         let sum = UnlearningMath.contribution(updates: contributions)
-        let reference = zip(anchor, sum).map { $0 - $1 }
         // A yardstick that collapsed measures nothing: subtracting a whole contribution at once can leave a
         // model that puts everything in one class (METHODS §1.7 saw β = 1 collapse test accuracy to 11 %),
         // whose accuracy on the target's samples would demand an erasure down to chance. Checked on the
-        // target's own validation samples, as the rest of its rule.
-        let yardstick = collapsed(reference, simulation: simulation, on: experiment.validation[config.target])
-        if yardstick.collapsed {
+        // target's own validation samples, as the rest of its rule. With `shrinkReference`, the server
+        // halves β from 1 (to ⅛ at most) until w₀ − β·Σ does not collapse: a weaker yardstick, still one.
+        let betas: [Double] = (method.shrinkReference ?? false) ? [1, 0.5, 0.25, 0.125] : [1]
+        var reference: [Float]?
+        var last: (collapsed: Bool, accuracy: Double, share: Double)?
+        for beta in betas {
+            let candidate = zip(anchor, sum).map { Float(Double($0) - beta * Double($1)) }
+            let check = collapsed(candidate, simulation: simulation, on: experiment.validation[config.target])
+            last = check
+            if !check.collapsed {
+                reference = candidate
+                if beta < 1 { notes.append("reference level from w₀ − \(beta) × the target's contributions (larger β collapsed)") }
+                break
+            }
+        }
+        guard let reference else {
             notes.append(
-                "no reference level: w₀ minus the target's \(stored.count) contributions collapsed (accuracy \(formatted(yardstick.accuracy)) on its validation samples, \(Int((yardstick.share * 100).rounded())) % in one class)")
+                "no reference level: w₀ minus \(betas.count > 1 ? "⅛ of " : "")the target's \(stored.count) contributions collapsed (accuracy \(formatted(last!.accuracy)) on its validation samples, \(Int((last!.share * 100).rounded())) % in one class)")
             return rule
         }
         rule.referenceAccuracy = simulation.evaluate(reference, sets: [forget], classes: experiment.store.classes.count, batchSize: config.evaluation.batch)[0].metrics.accuracy

@@ -73,6 +73,8 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
         public var referenceMargin: Double?
         public var checkEvery: Int?
         public var reference: Bool?
+        /// afu-ic: halve β until w₀ − β·(the target's contributions) does not collapse, for the reference level.
+        public var shrinkReference: Bool?
         public var optimizer: String?
         /// afu-ic: the target re-checks its rule on the global model every this many versions (0: never).
         public var recheckEvery: Int?
@@ -108,7 +110,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
             "pga": ["radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "postRounds"],
             "exclude": [],
             "afu-ic": [
-                "stop", "aucMargin", "referenceMargin", "checkEvery", "reference", "optimizer", "recheckEvery", "projection", "projectionSteps",
+                "stop", "aucMargin", "referenceMargin", "checkEvery", "reference", "optimizer", "recheckEvery", "projection", "projectionSteps", "shrinkReference",
                 "eraser", "radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "gamma", "gamma0",
                 "lineSearch", "probeDrop", "preErase", "calibration", "k", "storedUpdates", "perTensor", "restoreNorm", "clamp", "horizon",
             ],
@@ -125,6 +127,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 ("stop", stop != nil), ("aucMargin", aucMargin != nil), ("referenceMargin", referenceMargin != nil),
                 ("checkEvery", checkEvery != nil), ("reference", reference != nil), ("optimizer", optimizer != nil),
                 ("recheckEvery", recheckEvery != nil), ("projection", projection != nil), ("projectionSteps", projectionSteps != nil),
+                ("shrinkReference", shrinkReference != nil),
             ]
             return fields.filter(\.1).map(\.0)
         }
@@ -214,7 +217,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 let ruleOnly: [(String, Bool)] = [
                     ("aucMargin", method.aucMargin != nil), ("referenceMargin", method.referenceMargin != nil), ("checkEvery", method.checkEvery != nil),
                     ("reference", method.reference != nil), ("recheckEvery", method.recheckEvery != nil), ("projection", method.projection != nil),
-                    ("projectionSteps", method.projectionSteps != nil),
+                    ("projectionSteps", method.projectionSteps != nil), ("shrinkReference", method.shrinkReference != nil),
                 ]
                 for (knob, given) in ruleOnly where given && !ruleDriven {
                     throw ConfigError("\(field).\(knob)", "a stopping-rule knob, and this eraser runs a fixed budget (kl-uniform or ce-ascent with stop: rule)")

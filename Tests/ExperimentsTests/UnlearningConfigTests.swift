@@ -41,6 +41,7 @@ import Testing
         ("target: 0\nmethods: [{name: exclude, eraser: pga}]", "methods.0.eraser", "not a knob of exclude"),
         ("target: 0\nmethods: [{name: afu-ic, projectionSteps: 3}]", "methods.0.projectionSteps", "projection: retained only"),
         ("target: 0\nmethods: [{name: afu-ic, projection: sideways}]", "methods.0.projection", "not one of"),
+        ("target: 0\nmethods: [{name: afu-ic, stop: budget, shrinkReference: true}]", "methods.0.shrinkReference", "stopping-rule knob"),
         ("target: 0\nmethods: [{name: afu-ic, gamma0: 2}]", "methods.0.gamma0", "gamma: staleness"),
         ("target: 0\nmethods: [{name: afu-ic, lineSearch: false, probeDrop: 0.1}]", "methods.0.probeDrop", "line search"),
         ("target: 0\nmethods: [{name: afu-ic, calibration: none, k: 2}]", "methods.0.k", "calibration is none"),
