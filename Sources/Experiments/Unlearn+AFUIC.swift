@@ -45,25 +45,19 @@ extension UnlearningSession {
     /// probe in one class.
     func collapsed(_ weights: [Float], simulation: FederationSimulation, on samples: [Int]? = nil) -> (collapsed: Bool, accuracy: Double, share: Double) {
         let output = simulation.predict(weights, sets: [samples ?? probe], batchSize: config.evaluation.batch)[0]
-        let k = experiment.store.classes.count
-        var counts = [Int](repeating: 0, count: k), correct = 0
-        for (row, label) in output.labels.enumerated() {
-            var best = 0
-            for c in 1..<k where output.probabilities[row * k + c] > output.probabilities[row * k + best] { best = c }
-            counts[best] += 1
-            if best == label { correct += 1 }
-        }
-        let n = max(1, output.labels.count)
-        let accuracy = Double(correct) / Double(n)
-        let share = Double(counts.max() ?? 0) / Double(n)
+        let predicted = Trainer.predictions(Tensor(shape: [output.labels.count, experiment.store.classes.count], values: output.probabilities))
+        let accuracy = Double(zip(predicted, output.labels).filter { $0 == $1 }.count) / Double(max(1, predicted.count))
+        let share = LocalEraser.dominantShare(of: predicted)
         return (accuracy < collapseFloor || share >= LocalEraser.collapseShare, accuracy, share)
     }
 
     /// The target's stopping rule for `method`, with the reference level when the run kept every one of
-    /// the target's updates (the server sends w₀ minus them once, as a yardstick).
-    func stoppingRule(_ method: UnlearningConfig.Method, stored: [HistoryStore.Entry], simulation: FederationSimulation, notes: inout [String])
-        throws(RunError) -> LocalEraser.StoppingRule
-    {
+    /// the target's updates (the server sends w₀ minus them once, as a yardstick); `contribution` gives
+    /// the sum of the `stored` ones, read once for every use.
+    func stoppingRule(
+        _ method: UnlearningConfig.Method, stored: [HistoryStore.Entry], contribution: () throws(RunError) -> [Float], simulation: FederationSimulation,
+        notes: inout [String]
+    ) throws(RunError) -> LocalEraser.StoppingRule {
         var rule = LocalEraser.StoppingRule(
             aucMargin: method.aucMargin ?? 0.05, referenceMargin: method.referenceMargin ?? 0.05, checkEvery: method.checkEvery ?? 5,
             maxEpochs: method.epochs ?? 20)
@@ -72,9 +66,7 @@ extension UnlearningSession {
             notes.append("no reference level: the run did not keep every update of hospital \(config.target) (history: {hospitals: [\(config.target)]})")
             return rule
         }
-        var contributions: [(delta: [Float], weight: Double)] = []
-        for entry in stored { contributions.append((try history!.delta(entry), entry.weight)) }
-        let sum = UnlearningMath.contribution(updates: contributions)
+        let sum = try contribution()
         // A yardstick that collapsed measures nothing: subtracting a whole contribution at once can leave a
         // model that puts everything in one class (METHODS §1.7 saw β = 1 collapse test accuracy to 11 %),
         // whose accuracy on the target's samples would demand an erasure down to chance. Checked on the
@@ -166,10 +158,19 @@ extension UnlearningSession {
             throw RunError("afu-ic: the run kept no update of hospital \(config.target) before the request (step \(requestStep))")
         }
         var readBack: Set<String> = []
-        if beta > 0 {
+        // The sum of the target's stored, weighted contributions: read at most once, for pre-erasure and the
+        // stopping rule's reference level.
+        var summed: [Float]?
+        func contribution() throws(RunError) -> [Float] {
+            if let summed { return summed }
             var contributions: [(delta: [Float], weight: Double)] = []
             for entry in stored { contributions.append((try history!.delta(entry), entry.weight)) }
             let sum = UnlearningMath.contribution(updates: contributions)
+            summed = sum
+            return sum
+        }
+        if beta > 0 {
+            let sum = try contribution()
             simulation.updateGlobal { w in for i in w.indices { w[i] -= Float(beta) * sum[i] } }
             readBack.formUnion(stored.map(\.file))
             notes.append("pre-erasure: β = \(beta) × the sum of \(stored.count) stored contributions subtracted at the request")
@@ -185,11 +186,11 @@ extension UnlearningSession {
             eraser: eraserName, probeSize: probe.count, probeBeforeMerge: 0, probeAfterMerge: 0, mergeRefused: false, reErasures: [])
         let erasureReport: LocalEraser.Report
         let erasedWeights: [Float]
-        var work: Double
+        let work: Double
         var rule: LocalEraser.StoppingRule?
         var directions: ForgetBasis?
         if ruleDriven {
-            let chosen = try stoppingRule(method, stored: stored, simulation: simulation, notes: &notes)
+            let chosen = try stoppingRule(method, stored: stored, contribution: contribution, simulation: simulation, notes: &notes)
             if chosen.referenceAccuracy != nil { readBack.formUnion(stored.map(\.file)) }
             rule = chosen
             details.referenceAccuracy = chosen.referenceAccuracy
@@ -244,12 +245,14 @@ extension UnlearningSession {
         let before = collapsed(simulation.global, simulation: simulation)
         details.probeBeforeMerge = before.accuracy
         var merged: (weights: [Float], gamma: Double?)
+        var probeAfterMerge = before.accuracy
         if method.lineSearch ?? false {
             let floor = before.accuracy - (method.probeDrop ?? 0.05)
             merged = UnlearningMath.lineSearchMerge(current: simulation.global, delta: delta, gammas: [gamma, gamma / 2, gamma / 4]) {
                 probeAccuracy($0, simulation: simulation) >= floor
             }
             if merged.gamma == nil { notes.append("the probe guard refused γ = \(gamma), \(gamma / 2) and \(gamma / 4): the erasure was not merged") }
+            if merged.gamma != nil { probeAfterMerge = probeAccuracy(merged.weights, simulation: simulation) }
         } else {
             let candidate = zip(simulation.global, delta).map { w, d in Float(Double(w) + gamma * Double(d)) }
             let check = collapsed(candidate, simulation: simulation)
@@ -258,11 +261,12 @@ extension UnlearningSession {
                 notes.append("the collapse guard refused the merge: probe accuracy \(formatted(check.accuracy)) (floor \(formatted(collapseFloor))) or one class ≥ 95 %")
             } else {
                 merged = (candidate, gamma)
+                probeAfterMerge = check.accuracy
             }
         }
         details.mergeRefused = merged.gamma == nil
         if merged.gamma != nil { simulation.updateGlobal { $0 = merged.weights } }
-        details.probeAfterMerge = probeAccuracy(simulation.global, simulation: simulation)
+        details.probeAfterMerge = probeAfterMerge
         let unlearned = simulation.global
         let served = simulation.virtualTime
         timeline.append(point(unlearned, simulation: simulation, time: served, step: made))

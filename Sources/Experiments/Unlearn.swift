@@ -216,14 +216,7 @@ public final class UnlearningSession {
             membershipAUC: ROC(memberScores: loss[0], nonMemberScores: loss[1])?.auc)
         if backdoor != nil {
             func accuracy(_ output: (probabilities: [Float], labels: [Int])) -> Double? {
-                guard !output.labels.isEmpty else { return nil }
-                var correct = 0
-                for (row, label) in output.labels.enumerated() {
-                    var best = 0
-                    for c in 1..<classes where output.probabilities[row * classes + c] > output.probabilities[row * classes + best] { best = c }
-                    if best == label { correct += 1 }
-                }
-                return Double(correct) / Double(output.labels.count)
+                output.labels.isEmpty ? nil : ClassificationMetrics(scores: output.probabilities, labels: output.labels, classes: classes).accuracy
             }
             point.forgetCleanAccuracy = accuracy(outputs[0])
             point.forgetStampedAccuracy = accuracy(outputs[2])

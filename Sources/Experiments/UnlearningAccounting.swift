@@ -51,18 +51,6 @@ public struct Latency: Sendable, Codable, Equatable {
 }
 
 public enum UnlearningAccounting {
-    /// Whether `point` meets the criterion against the retrained model's final figures `reference`:
-    /// test accuracy at least the reference's − accuracyMargin, and backdoor success at most the
-    /// reference's + backdoorMargin (without a backdoor: forget-set accuracy at most the reference's +
-    /// forgetMargin).
-    public static func holds(_ point: TimelinePoint, reference: TimelinePoint, criterion: UnlearningConfig.Criterion) -> Bool {
-        guard point.testAccuracy >= reference.testAccuracy - criterion.accuracyMargin else { return false }
-        if let success = point.backdoorSuccess, let target = reference.backdoorSuccess {
-            return success <= target + criterion.backdoorMargin
-        }
-        return point.forgetAccuracy <= reference.forgetAccuracy + criterion.forgetMargin
-    }
-
     /// What "as good as retraining" is measured against (docs/results.md): for forgetting, the stricter of
     /// the retrained models when they were served (the lowest backdoor success, or forget accuracy); for
     /// utility, the `exclude` control's test accuracy at the same virtual time (its latest evaluation at or

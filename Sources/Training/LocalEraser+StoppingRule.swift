@@ -88,7 +88,6 @@ extension LocalEraser {
 
         /// The fields every eraser reports, for an erasure from `start` of `trainingCount` samples.
         public func report(start: [Float], trainingCount: Int) -> Report {
-            let last = final
             let reason: StopReason = switch outcome {
             case .held: .ruleHeld
             case .budget: .budget
@@ -97,8 +96,8 @@ extension LocalEraser {
             return Report(
                 steps: steps, epochs: (sampleSteps + trainingCount - 1) / max(1, trainingCount), stopReason: reason,
                 distanceToStart: LocalEraser.distance(weights, start), distanceToReference: nil, largestDistanceToReference: nil,
-                validationAccuracy: last.validationAccuracy, dominantClassShare: last.dominantClassShare,
-                collapsed: last.dominantClassShare >= LocalEraser.collapseShare)
+                validationAccuracy: final.validationAccuracy, dominantClassShare: final.dominantClassShare,
+                collapsed: final.dominantClassShare >= LocalEraser.collapseShare)
         }
     }
 
@@ -134,6 +133,7 @@ extension LocalEraser {
         var generator = SeededGenerator(seed: seed)
         let ball: ((inout Parameters) -> Void)? = eraser == .crossEntropyAscent && radius != nil
             ? { parameters in projectIntoBall(&parameters.values, center: start, radius: radius!) } : nil
+        // The weights before the current step, kept only when a step projection needs them.
         var before = start
         let project: ((inout Parameters) -> Void)? = projectStep == nil && ball == nil ? nil : { parameters in
             if let projectStep {
@@ -142,7 +142,7 @@ extension LocalEraser {
                 for i in step.indices { parameters.values[i] = before[i] + step[i] }
             }
             ball?(&parameters)
-            before = parameters.values
+            if projectStep != nil { before = parameters.values }
         }
 
         var checks: [RuleCheck] = []
@@ -159,7 +159,7 @@ extension LocalEraser {
         var outcome = RuleOutcome.budget
         while sampleSteps < workBound {
             if active.isEmpty { active = training }
-            before = model.parameters.values
+            if projectStep != nil { before = model.parameters.values }
             var made = 0
             _ = Trainer.runEpoch(
                 model, samples: samples, indices: active, options: options, optimizer: &optimizer, generator: &generator, afterStep: project,
@@ -214,9 +214,7 @@ extension LocalEraser {
         let trainAccuracy = Double(train.correct.filter { $0 }.count) / Double(training.count)
         let validationAccuracy = Double(held.correct.filter { $0 }.count) / Double(validation.count)
         let auc = membershipAUC(memberLosses: train.losses, nonMemberLosses: held.losses)
-        var counts: [Int: Int] = [:]
-        for c in held.predicted { counts[c, default: 0] += 1 }
-        let dominant = Double(counts.values.max() ?? 0) / Double(validation.count)
+        let dominant = dominantShare(of: held.predicted)
         let parity = auc <= 0.5 + rule.aucMargin && trainAccuracy <= validationAccuracy
         let level = rule.referenceAccuracy.map { trainAccuracy <= $0 + rule.referenceMargin } ?? true
         let median = Self.median(held.losses)

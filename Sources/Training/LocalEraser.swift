@@ -82,7 +82,8 @@ public enum LocalEraser {
         case accuracyFloor
         /// The stopping rule held (`eraseUntilRule`).
         case ruleHeld
-        /// A check found a collapse and the previous check's weights were kept (`eraseUntilRule`).
+        /// Checks kept finding a collapse after every halving of the step; the weights of the last check
+        /// that did not were kept (`eraseUntilRule`).
         case rolledBack
     }
 
@@ -187,15 +188,20 @@ public enum LocalEraser {
         let watched = validation.flatMap { $0.indices.isEmpty ? nil : $0 }
         let predicted = Trainer.classify(
             model, samples: watched?.samples ?? samples, indices: watched?.indices ?? indices, batchSize: options.batchSize)
-        var counts: [Int: Int] = [:]
-        for c in predicted { counts[c, default: 0] += 1 }
-        let dominantClassShare = predicted.isEmpty ? 0 : Double(counts.values.max()!) / Double(predicted.count)
+        let dominantClassShare = dominantShare(of: predicted)
         let report = Report(
             steps: steps, epochs: epochs, stopReason: stopReason, distanceToStart: distance(weights, start),
             distanceToReference: distanceToReference, largestDistanceToReference: largestDistanceToReference,
             validationAccuracy: watched.map { accuracy(model, $0, batchSize: options.batchSize) },
             dominantClassShare: dominantClassShare, collapsed: !predicted.isEmpty && dominantClassShare >= collapseShare)
         return Erasure(weights: weights, report: report)
+    }
+
+    /// The share of `predicted` classes taken by the most frequent one (0 for none): the collapse test.
+    public static func dominantShare(of predicted: [Int]) -> Double {
+        var counts: [Int: Int] = [:]
+        for c in predicted { counts[c, default: 0] += 1 }
+        return predicted.isEmpty ? 0 : Double(counts.values.max()!) / Double(predicted.count)
     }
 
     /// The share of the validation samples (with a label) that `model` classifies correctly.
