@@ -38,10 +38,12 @@ extension UnlearningSession {
     /// The fewest held-out samples of the target for them to be the non-members.
     static let minimumHeldOut = 20
 
-    /// The evaluation non-members are the target hospital's own held-out samples (its validation and
-    /// local test split: the same patients' distribution as its training data, never trained on), so the
-    /// attacks measure membership rather than the shift between the target's data and the global test
-    /// set; with fewer than `minimumHeldOut` of them, one seeded half of the global test set. Class
+    /// The evaluation non-members are the target hospital's own held-out samples that no method sees: its
+    /// local test split and its audit reserve (the same patients' distribution as its training data, never
+    /// trained on), so the attacks measure membership rather than the shift between the target's data and
+    /// the global test set. Its validation split is left out: AFU-IC's stopping rule erases until training
+    /// and validation samples look alike, and an audit on those samples would grade the rule on its own
+    /// yardstick. With fewer than `minimumHeldOut` of them, one seeded half of the global test set. Class
     /// thresholds are calibrated on a seeded sample of the retained hospitals' training data against the
     /// global test set (its other half in the fallback).
     func auditSets() -> AuditSets {
@@ -50,7 +52,7 @@ extension UnlearningSession {
         let retained = experiment.training.enumerated().filter { $0.offset != config.target }.flatMap(\.element)
         let test = shuffled(experiment.test)
         let hospital = experiment.plan.hospitals[config.target]
-        let heldOut = (hospital.val + hospital.test).filter { !experiment.store.labels($0).isEmpty }.sorted()
+        let heldOut = (hospital.test + (hospital.reserve ?? [])).filter { !experiment.store.labels($0).isEmpty }.sorted()
         if heldOut.count >= Self.minimumHeldOut {
             return AuditSets(
                 members: Array(shuffled(retained).prefix(max(test.count, 200))), calibrationNonMembers: test, nonMembers: heldOut,

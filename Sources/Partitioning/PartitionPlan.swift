@@ -13,6 +13,9 @@ public struct PartitionPlan: Sendable, Equatable, Codable {
         public var train: [Int]
         public var val: [Int]
         public var test: [Int]
+        /// The hospital's audit reserve: samples of its own patients that nobody trains on, validates
+        /// with or erases with, kept as the membership audit's non-members (absent: none).
+        public var reserve: [Int]? = nil
     }
 
     public struct StoreIdentity: Sendable, Equatable, Codable {
@@ -52,7 +55,8 @@ public struct PartitionPlan: Sendable, Equatable, Codable {
 
 /// Partitions a store: units from its train and val samples go to hospitals by the partitioner; each
 /// hospital's units are split (by unit, seeded) into local train/val/test; the store's test split is the
-/// global test set.
+/// global test set. With `reserve`, that hospital first sets aside the given share of its samples (whole
+/// units, seeded) as its audit reserve, and splits the rest.
 ///
 /// Unless `allowEmpty`, every hospital must hold at least `minimumSize` samples and at least one training
 /// sample; otherwise the plan is refused with the hospital and what would help. With `allowEmpty` a
@@ -62,25 +66,33 @@ public enum PlanBuilder {
 
     public static func build(
         store: DatasetStore, partitioner: some Partitioner, hospitals: Int?, seed: UInt64, groupByPatient: Bool = true,
-        localSplit: PatientSplitter.Ratios = defaultLocalSplit, minimumSize: Int = 10, allowEmpty: Bool = false
+        localSplit: PatientSplitter.Ratios = defaultLocalSplit, minimumSize: Int = 10, allowEmpty: Bool = false,
+        reserve: (hospital: Int, share: Double)? = nil
     ) throws(PartitionError) -> PartitionPlan {
         let pool = (0..<store.count).filter { store.split($0) != .test }
         let input = PartitionInput(store: store, indices: pool, groupByPatient: groupByPatient)
         return try build(
             input: input, partitioner: partitioner, hospitals: hospitals, seed: seed,
             store: .init(path: store.path, fingerprint: store.metadata.fingerprint, count: store.count),
-            globalTest: store.indices(of: .test), localSplit: localSplit, minimumSize: minimumSize, allowEmpty: allowEmpty)
+            globalTest: store.indices(of: .test), localSplit: localSplit, minimumSize: minimumSize, allowEmpty: allowEmpty, reserve: reserve)
     }
 
     /// The same from units already built (benchmarks, and callers with labels outside a store).
     public static func build(
         input: PartitionInput, partitioner: some Partitioner, hospitals requested: Int?, seed: UInt64,
         store: PartitionPlan.StoreIdentity, globalTest: [Int],
-        localSplit: PatientSplitter.Ratios = defaultLocalSplit, minimumSize: Int = 10, allowEmpty: Bool = false
+        localSplit: PatientSplitter.Ratios = defaultLocalSplit, minimumSize: Int = 10, allowEmpty: Bool = false,
+        reserve: (hospital: Int, share: Double)? = nil
     ) throws(PartitionError) -> PartitionPlan {
         let implied = try partitioner.hospitalCount(for: input)
         guard let hospitals = requested ?? implied else { throw PartitionError("\(partitioner.scheme): give the number of hospitals (--hospitals)") }
         guard hospitals >= 1 else { throw PartitionError("--hospitals must be at least 1") }
+        if let reserve {
+            guard (0..<hospitals).contains(reserve.hospital) else {
+                throw PartitionError("the audit reserve's hospital \(reserve.hospital) is not among the \(hospitals) hospitals")
+            }
+            guard reserve.share > 0, reserve.share < 1 else { throw PartitionError("the audit reserve's share must lie in (0, 1), not \(reserve.share)") }
+        }
         var generator = SeededGenerator(seed: seed)
         let assignment = try partitioner.assign(input, hospitals: hospitals, generator: &generator)
         guard assignment.hospitals.count == hospitals else {
@@ -92,6 +104,17 @@ public enum PlanBuilder {
         for (h, units) in assignment.hospitals.enumerated() {
             var order = units.sorted()
             seededShuffle(&order, &generator)
+            var reserved: [Int]?
+            if let reserve, reserve.hospital == h {
+                // Whole units until the reserve holds its share of the hospital's samples.
+                let all = order.reduce(0) { $0 + input.units[$1].samples.count }
+                var taken: [Int] = []
+                while let unit = order.first, Double(taken.count) < reserve.share * Double(all) {
+                    taken += input.units[unit].samples
+                    order.removeFirst()
+                }
+                reserved = taken.sorted()
+            }
             let total = Double(order.reduce(0) { $0 + input.units[$1].samples.count })
             var train: [Int] = [], val: [Int] = [], test: [Int] = []
             train.reserveCapacity(Int(total * shares[0]) + 16)
@@ -118,7 +141,7 @@ public enum PlanBuilder {
             train.sort()
             val.sort()
             test.sort()
-            let hospital = PartitionPlan.Hospital(id: hospitalID(h), train: train, val: val, test: test)
+            let hospital = PartitionPlan.Hospital(id: hospitalID(h), train: train, val: val, test: test, reserve: reserved)
             if !allowEmpty {
                 let size = counts.reduce(0, +)
                 guard size >= minimumSize, !hospital.train.isEmpty else {

@@ -104,6 +104,9 @@ struct PartitionMake: ParsableCommand {
     @Flag(help: "Spread samples one by one instead of whole patients.")
     var noPatientGrouping = false
 
+    @Option(help: "HOSPITAL:SHARE — set aside that share of the hospital's samples (whole patients) as its audit reserve: never trained on, the membership audit's non-members when it is the unlearning target (e.g. 0:0.3).")
+    var auditReserve: String?
+
     @Option(help: "Seed of every random step.")
     var seed: UInt64 = 0
 
@@ -188,11 +191,20 @@ struct PartitionMake: ParsableCommand {
             Output.error(error.description)
             throw ExitCode(1)
         }
+        var reserve: (hospital: Int, share: Double)?
+        if let auditReserve {
+            let parts = auditReserve.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let hospital = Int(parts[0]), let share = Double(parts[1]) else {
+                Output.error("--audit-reserve: '\(auditReserve)' is not HOSPITAL:SHARE (e.g. 0:0.3)")
+                throw ExitCode(1)
+            }
+            reserve = (hospital, share)
+        }
         let plan: PartitionPlan
         do {
             plan = try PlanBuilder.build(
                 store: opened, partitioner: try partitioner(for: opened), hospitals: hospitals, seed: seed,
-                groupByPatient: !noPatientGrouping, minimumSize: minSize, allowEmpty: allowEmpty)
+                groupByPatient: !noPatientGrouping, minimumSize: minSize, allowEmpty: allowEmpty, reserve: reserve)
         } catch {
             Output.error(error.description)
             throw ExitCode(1)

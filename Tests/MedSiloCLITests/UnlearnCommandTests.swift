@@ -225,4 +225,36 @@ import TestSupport
         #expect(evaluated.status == 0, "\(evaluated.stderr)")
         #expect(FileManager.default.fileExists(atPath: directory.file("busy/evaluation/evaluation.json")))
     }
+
+    /// The audit's non-members are the target's local test split and its audit reserve — never its
+    /// validation split, which AFU-IC's stopping rule erases against.
+    @Test func theAuditsNonMembersAreTheTargetsTestSplitAndReserve() throws {
+        let directory = TemporaryDirectory()
+        try Self.storeAndPlan(directory)
+        let partition = try run(
+            CLITests.binary,
+            ["partition", directory.file("store"), "--hospitals", "3", "--scheme", "iid", "--min-size", "5", "--audit-reserve", "0:0.5",
+             "--out", directory.file("reserve.json")])
+        #expect(partition.status == 0, "\(partition.stderr)")
+        let bad = try run(CLITests.binary, ["partition", directory.file("store"), "--hospitals", "3", "--audit-reserve", "0", "--out", directory.file("x.json")])
+        #expect(bad.status == 1 && bad.stderr.contains("HOSPITAL:SHARE"), "\(bad.stderr)")
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("reserve.json")))) as? [String: Any])
+        let target = try #require((plan["hospitals"] as? [[String: Any]])?.first)
+        let test = try #require(target["test"] as? [Int]), reserve = try #require(target["reserve"] as? [Int])
+        let validation = try #require(target["val"] as? [Int])
+        // About 40 samples in the hospital: half reserved, and with its test split ≥ 20 held-out samples.
+        try #require(test.count + reserve.count >= 20 && !validation.isEmpty, "test \(test.count), reserve \(reserve.count)")
+        try writeFile(
+            Array(Self.federate.replacingOccurrences(of: "plan: plan.json", with: "plan: reserve.json").replacingOccurrences(of: "versions: 30", with: "versions: 4").utf8),
+            to: directory.file("federate.yaml"))
+        #expect(try run(CLITests.binary, ["federate", directory.file("federate.yaml"), "--out", directory.file("run")]).status == 0)
+        try writeFile(Array("target: 0\ncontinuation: 2\nmethods: [{name: exclude}]".utf8), to: directory.file("unlearn.yaml"))
+        let result = try run(
+            CLITests.binary, ["unlearn", directory.file("unlearn.yaml"), "--from", directory.file("run"), "--out", directory.file("out"), "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let audit = try #require(summary["originalAudit"] as? [String: Any])
+        #expect(audit["nonMemberSource"] as? String == "target-held-out")
+        #expect(audit["nonMemberSamples"] as? Int == test.count + reserve.count)
+    }
 }

@@ -59,6 +59,36 @@ import TestSupport
         #expect(statistics.hospitals.allSatisfy { $0.patients * 3 == $0.samples })
     }
 
+    /// An audit reserve is whole patients of its hospital, about the share asked, out of every local split;
+    /// the other hospitals and the plan without a reserve are untouched.
+    @Test func anAuditReserveSetsAsideWholePatientsOfItsHospitalOnly() throws {
+        let directory = TemporaryDirectory()
+        let store = try Self.store(directory)
+        let partitioner = DirichletPartitioner(alpha: 1, minimumSize: 3)
+        let plain = try PlanBuilder.build(store: store, partitioner: partitioner, hospitals: 3, seed: 4)
+        let plan = try PlanBuilder.build(store: store, partitioner: partitioner, hospitals: 3, seed: 4, reserve: (hospital: 1, share: 0.3))
+        #expect(plain.hospitals.allSatisfy { $0.reserve == nil })
+        #expect(plan.hospitals[0] == plain.hospitals[0] && plan.hospitals[2] == plain.hospitals[2])
+        let before = plain.hospitals[1], after = plan.hospitals[1]
+        let reserve = try #require(after.reserve)
+        let all = before.train + before.val + before.test
+        // The hospital holds the same samples; the reserve is disjoint from its splits.
+        #expect((after.train + after.val + after.test + reserve).sorted() == all.sorted())
+        #expect(Set(reserve).isDisjoint(with: after.train + after.val + after.test))
+        // Whole patients (3 samples each), the first that reach 30 % of the hospital's samples.
+        #expect(reserve.count % 3 == 0)
+        #expect(Double(reserve.count) >= 0.3 * Double(all.count) && Double(reserve.count - 3) < 0.3 * Double(all.count))
+        let reservedPatients = Set(reserve.map { store.patient($0)! })
+        #expect(reservedPatients.isDisjoint(with: (after.train + after.val + after.test).map { store.patient($0)! }))
+        // Same seed, same reserve; a JSON round trip keeps it; an old plan without the field still reads.
+        #expect(try PlanBuilder.build(store: store, partitioner: partitioner, hospitals: 3, seed: 4, reserve: (1, 0.3)) == plan)
+        #expect(try JSONDecoder().decode(PartitionPlan.self, from: JSONEncoder().encode(plan)) == plan)
+        #expect(!String(decoding: try JSONEncoder().encode(plain), as: UTF8.self).contains("reserve"))
+        #expect { try PlanBuilder.build(store: store, partitioner: partitioner, hospitals: 3, seed: 4, reserve: (3, 0.3)) } throws: {
+            ($0 as? PartitionError)?.message.contains("not among the 3 hospitals") == true
+        }
+    }
+
     @Test func hospitalsBelowTheMinimumSizeAreRefusedUnlessAllowed() throws {
         let directory = TemporaryDirectory()
         let store = try Self.store(directory)
