@@ -133,6 +133,11 @@ public final class Bench {
             started = ContinuousClock.now
             let runFolder = try federate(cell, store: store, plan: plan, progress: progress)
             try recordSeconds(since: started, phase: "federate", in: cell.path)
+            if cell.slowdown == nil, config.centralEpochs ?? 20 > 0 {
+                started = ContinuousClock.now
+                _ = try central(cell, run: runFolder)
+                try recordSeconds(since: started, phase: "central", in: cell.path)
+            }
             clock.finish("federate")
             report(cell.label, "unlearn")
             started = ContinuousClock.now
@@ -237,7 +242,9 @@ public final class Bench {
             case "natural": NaturalPartitioner()
             default: DirichletPartitioner(alpha: partition.alpha ?? 0.5, minimumSize: 10, selfBalancing: false)
             }
-            plan = try PlanBuilder.build(store: opened, partitioner: partitioner, hospitals: partition.hospitals, seed: cell.seed)
+            plan = try PlanBuilder.build(
+                store: opened, partitioner: partitioner, hospitals: partition.hospitals, seed: cell.seed,
+                reserve: config.auditReserve.map { (config.target, $0) })
         } catch { throw RunError("\(cell.dataset), partition \(cell.partition): \(error.description)") }
         guard config.target < plan.hospitals.count else {
             throw RunError("\(cell.dataset), partition \(cell.partition): target \(config.target) is not among its \(plan.hospitals.count) hospitals")

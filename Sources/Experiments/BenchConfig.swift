@@ -27,6 +27,12 @@ public struct BenchConfig: Sendable, Codable, Equatable {
     /// claims (`dirichlet-a0.5-target-x4`), sharing the plans. A slow target is the case asynchronous
     /// erasure is for, and its stale updates teach the federation less: a shallower backdoor.
     public var targetSlowdowns: [Double]?
+    /// The share of the target's samples (whole patients) set aside in every plan as its audit reserve:
+    /// never trained on, never seen by an eraser's stopping rule, the audit's non-members with its local
+    /// test split (nil: no reserve; the non-members are its local test split alone).
+    public var auditReserve: Double?
+    /// Epochs of the central reference model each plan's pre-training is compared with (nil: 20; 0: none).
+    public var centralEpochs: Int?
 
     public struct Dataset: Sendable, Codable, Equatable {
         public var name: String
@@ -117,7 +123,8 @@ extension BenchConfig {
             synthetic: try decode(Synthetic.self, "synthetic") ?? Synthetic(), partitions: try decode([Partition].self, "partitions") ?? [Partition()],
             target: target, federation: ExperimentConfig(store: "", plan: ""), unlearning: UnlearningConfig(target: target, methods: []),
             evaluation: try decode(EvaluationSettings.self, "evaluation") ?? EvaluationSettings(), stragglers: try decode(Stragglers.self, "stragglers"),
-            claims: try decode(ClaimCriteria.self, "claims"), targetSlowdowns: try decode([Double].self, "targetSlowdowns"))
+            claims: try decode(ClaimCriteria.self, "claims"), targetSlowdowns: try decode([Double].self, "targetSlowdowns"),
+            auditReserve: try decode(Double.self, "auditReserve"), centralEpochs: try decode(Int.self, "centralEpochs"))
         // The federation and unlearning blocks, read by their own commands' readers with the bench's fields filled in.
         guard let federation = sub("federation")?.mapping else { throw ConfigError("federation", "required: medsilo federate's fields (versions or rounds, strategy, local, …)") }
         for key in ["store", "plan", "seed"] where federation[key] != nil {
@@ -243,6 +250,10 @@ extension BenchConfig {
                 throw ConfigError("stragglers.methods.\(i)", "no method is labelled '\(label)' (labels: \(labels.sorted().joined(separator: ", ")))")
             }
         }
+        if let share = auditReserve, !(share > 0 && share < 1) {
+            throw ConfigError("auditReserve", "a share of the target's samples in (0, 1), e.g. 0.3")
+        }
+        if let epochs = centralEpochs, !(0...1000).contains(epochs) { throw ConfigError("centralEpochs", "from 0 (no central model) to 1000") }
         if let factors = targetSlowdowns {
             guard !factors.isEmpty, factors.allSatisfy({ $0 >= 1 && $0 <= 1e6 }), Set(factors).count == factors.count else {
                 throw ConfigError("targetSlowdowns", "one or more distinct factors, each from 1 to 10⁶ (1: the common speed)")
@@ -268,7 +279,7 @@ extension BenchConfig {
     }
 
     static let schema: ConfigSchema = .mapping([
-        "name": .value, "seeds": .value, "target": .value, "targetSlowdowns": .value,
+        "name": .value, "seeds": .value, "target": .value, "targetSlowdowns": .value, "auditReserve": .value, "centralEpochs": .value,
         "datasets": .list(.mapping(["name": .value, "synthetic": .value, "medmnist": .value, "store": .value, "size": .value, "channels": .value])),
         "synthetic": .mapping(["patients": .value, "sites": .value, "imagesPerPatient": .value, "imageSize": .value, "seed": .value]),
         "partitions": .list(.mapping(["scheme": .value, "alpha": .value, "hospitals": .value])),

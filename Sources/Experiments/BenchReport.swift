@@ -299,6 +299,9 @@ struct BenchReport {
             text += "## The claims\n\n" + claimsTable().markdown() + "\n" + claimsNote + "\n\n"
         }
         text += "## What the audit can see\n\n" + verdicts().map { "- \($0)\n" }.joined() + "\n"
+        if !convergenceTable().rows.isEmpty {
+            text += "## Did the pre-training finish?\n\n" + convergenceTable().markdown() + "\n" + Self.convergenceNote + "\n\n"
+        }
         for cell in groups {
             let group = "\(cell.cell.dataset)/\(cell.cell.partition)"
             text += "## \(group)\n\n" + headline(dataset: cell.cell.dataset, partition: cell.cell.partition).markdown() + "\n"
@@ -316,10 +319,26 @@ struct BenchReport {
     /// Host seconds per phase kind over the bench (each phase's last run; this machine's, not a result).
     var costLine: String? {
         guard let seconds = results.hostSeconds, let total = seconds["total"] else { return nil }
-        let order = ["data", "federate", "unlearn", "evaluate", "sweep-federate", "sweep-unlearn"]
+        let order = ["data", "federate", "central", "unlearn", "evaluate", "sweep-federate", "sweep-unlearn"]
         let parts = order.compactMap { key in seconds[key].map { "\(key) \(PhaseClock.duration($0))" } }
         return "Host time (each phase's last run, on this machine): " + parts.joined(separator: ", ") + "; total \(PhaseClock.duration(total))."
     }
+
+    /// Whether each cell's pre-training finished, per seed: the gain over the last 20 % of versions, and the
+    /// distance to the central model and to synchronous retraining.
+    func convergenceTable() -> Table {
+        Table(
+            header: ["cell", "versions", "test acc", "gain over last 20 %", "plateau", "central (epochs)", "central − federated", "retrain-sync − original"],
+            rows: results.cells.compactMap { cell in
+                guard let c = cell.convergence else { return nil }
+                return ["\(cell.cell.dataset)/\(cell.cell.partition)/s\(cell.cell.seed)", String(c.versions), Self.fixed(c.finalAccuracy, 3),
+                        c.gainOverLast20Percent.map { Self.fixed($0, 3) + " (from \(c.evaluatedAt!))" } ?? "–",
+                        c.plateaued.map { $0 ? "yes" : "no" } ?? "–", "\(Self.fixed(c.centralAccuracy, 3)) (\(c.centralEpochs))",
+                        Self.fixed(c.gapToCentral, 3), Self.fixed(c.gapToRetrainSync, 3)]
+            })
+    }
+
+    static let convergenceNote = "Pre-training plateaued when the last 20 % of its versions gained under one point of global test accuracy; the central model trains the same samples with the same optimiser and batch; positive gaps: the yardstick is ahead of the original model."
 
     func stragglerTable() -> Table {
         Table(
@@ -342,6 +361,11 @@ struct BenchReport {
         }
         report.heading("What the audit can see")
         for verdict in verdicts() { report.paragraph(verdict) }
+        if !convergenceTable().rows.isEmpty {
+            report.heading("Did the pre-training finish?")
+            report.raw(convergenceTable().html())
+            report.paragraph(Self.convergenceNote)
+        }
         for cell in groups {
             let group = "\(cell.cell.dataset)/\(cell.cell.partition)"
             report.heading(group)
@@ -368,6 +392,7 @@ public enum BenchSummary {
             text += report.headline(dataset: cell.cell.dataset, partition: cell.cell.partition).markdown() + "\n"
         }
         if !results.stragglerTable.isEmpty { text += "straggler sweep\n" + report.stragglerTable().markdown() + "\n" }
+        if !report.convergenceTable().rows.isEmpty { text += "did the pre-training finish?\n" + report.convergenceTable().markdown() + "\n" }
         text += report.verdicts().joined(separator: "\n") + "\n"
         if let cost = report.costLine { text += cost + "\n" }
         return text

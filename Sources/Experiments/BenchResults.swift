@@ -29,8 +29,10 @@ public struct CellResults: Sendable, Codable, Equatable {
     public var unlearning: UnlearningResults
     /// Absent in the straggler sweep.
     public var evaluation: EvaluationResults?
-    /// Host seconds of each phase's last run (federate, unlearn, evaluate); the machine's, not a result.
+    /// Host seconds of each phase's last run (federate, central, unlearn, evaluate); the machine's, not a result.
     public var hostSeconds: [String: Double]?
+    /// Whether the pre-training finished: its plateau, the central model, synchronous retraining (main cells).
+    public var convergence: Convergence?
 }
 
 /// A row of the headline table: one method (or the original model) on one dataset and partition, over
@@ -105,11 +107,21 @@ extension Bench {
             }
         }
         func cellResults(_ cell: BenchCell) throws(RunError) -> CellResults {
-            CellResults(
-                cell: cell, pretraining: try read(RunResults.self, cell.path + "/federate/results.json"),
-                unlearning: try read(UnlearningResults.self, cell.path + "/unlearn/results.json"),
+            let unlearning = try read(UnlearningResults.self, cell.path + "/unlearn/results.json")
+            var convergence: Convergence?
+            if cell.slowdown == nil, config.centralEpochs ?? 20 > 0 {
+                let central = try read([Double].self, "central/\(cell.dataset)-\(cell.planLabel)-s\(cell.seed).json")
+                let metrics: [UInt8]
+                do { metrics = try FileIO.read(path(cell.path + "/federate/metrics.jsonl")) } catch {
+                    throw RunError("\(path(cell.path + "/federate/metrics.jsonl")): unreadable (\(error))")
+                }
+                let retrainSync = unlearning.methods.first { $0.method == "retrain" && $0.label == "retrain-sync" }?.final.testAccuracy
+                convergence = Convergence(metrics: metrics, central: central, retrainSync: retrainSync)
+            }
+            return CellResults(
+                cell: cell, pretraining: try read(RunResults.self, cell.path + "/federate/results.json"), unlearning: unlearning,
                 evaluation: cell.slowdown == nil ? try read(EvaluationResults.self, cell.path + "/unlearn/evaluation/evaluation.json") : nil,
-                hostSeconds: hostSeconds(cell.path))
+                hostSeconds: hostSeconds(cell.path), convergence: convergence)
         }
         var main: [CellResults] = []
         for cell in cells { main.append(try cellResults(cell)) }

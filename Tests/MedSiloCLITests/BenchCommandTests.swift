@@ -31,6 +31,7 @@ import TestSupport
             - {name: afu-ic, label: afu-no-ic, calibration: none}
         evaluation: {shadows: 2, shadowEpochs: 1, relearnSteps: 4, relearnEvery: 2}
         stragglers: {factors: [1, 4], methods: [retrain-sync, afu-ic]}
+        centralEpochs: 2
 
         """
 
@@ -136,10 +137,17 @@ import TestSupport
         #expect(markdown.contains("## What the audit can see") && markdown.contains("## Straggler sweep") && markdown.contains("figures/derm-dirichlet-a1.0-roc.svg"))
         // Each phase's host seconds, per cell and summed, so the cost is visible.
         let seconds = results["hostSeconds"] as? [String: Double] ?? [:]
-        #expect(["data", "federate", "unlearn", "evaluate", "sweep-federate", "sweep-unlearn", "total"].allSatisfy { seconds[$0] != nil }, "\(seconds)")
-        let phases = ["data", "federate", "unlearn", "evaluate", "sweep-federate", "sweep-unlearn"].compactMap { seconds[$0] }
+        #expect(["data", "federate", "central", "unlearn", "evaluate", "sweep-federate", "sweep-unlearn", "total"].allSatisfy { seconds[$0] != nil }, "\(seconds)")
+        let phases = ["data", "federate", "central", "unlearn", "evaluate", "sweep-federate", "sweep-unlearn"].compactMap { seconds[$0] }
         #expect(abs((seconds["total"] ?? 0) - phases.reduce(0, +)) < 1e-6)
-        #expect(((cells[0]["hostSeconds"] as? [String: Double])?.keys.sorted() ?? []) == ["evaluate", "federate", "unlearn"])
+        #expect(((cells[0]["hostSeconds"] as? [String: Double])?.keys.sorted() ?? []) == ["central", "evaluate", "federate", "unlearn"])
+        // Whether the pre-training finished: evaluated at 4 and 8 of 8 versions, so the 80 % mark is version 4;
+        // the central model's two epochs; synchronous retraining's final accuracy; and the report's table.
+        let convergence = cells[0]["convergence"] as? [String: Any] ?? [:]
+        #expect(convergence["versions"] as? Int == 8 && convergence["evaluatedAt"] as? Int == 4 && convergence["centralEpochs"] as? Int == 2, "\(convergence)")
+        let retrainSync = (((cells[0]["unlearning"] as? [String: Any])?["methods"] as? [[String: Any]])?.first { $0["label"] as? String == "retrain-sync" }?["final"] as? [String: Any])?["testAccuracy"] as? Double
+        #expect(retrainSync != nil && convergence["retrainSyncAccuracy"] as? Double == retrainSync)
+        #expect(markdown.contains("## Did the pre-training finish?"))
         #expect(markdown.contains("Host time (each phase's last run, on this machine): data "))
         // The report and the terminal open with the claims: three verdicts for the one group, before anything else.
         let claims = results["claims"] as? [[String: Any]] ?? []
