@@ -56,12 +56,31 @@ extension UnlearningSession {
     /// the sum of the `stored` ones, read once for every use.
     func stoppingRule(
         _ method: UnlearningConfig.Method, stored: [HistoryStore.Entry], contribution: () throws(RunError) -> [Float], simulation: FederationSimulation,
-        notes: inout [String]
+        notes: inout [String], cost: inout (seconds: Double, sampleEpochs: Double), referenceWeights: inout [Float]?
     ) throws(RunError) -> LocalEraser.StoppingRule {
         var rule = LocalEraser.StoppingRule(
             aucMargin: method.aucMargin ?? 0.05, referenceMargin: method.referenceMargin ?? 0.05, checkEvery: method.checkEvery ?? 5,
             maxEpochs: method.epochs ?? 20)
         guard method.reference ?? true else { return rule }
+        if (method.referenceStart ?? (method.eraser == "distill" ? "initial" : "subtracted")) == "initial" {
+            // A short retraining from the federation's initial model by the retained hospitals: it never
+            // saw the target, and it stands for what a model without the target knows of the target's data.
+            let model = experiment.makeModel()
+            model.initialize(seed: experiment.settings.local.seed)
+            let rounds = method.referenceRepair ?? 5
+            let trained = repairedReference(model.parameters.values, rounds: rounds, simulation: simulation)
+            cost.seconds += trained.seconds
+            cost.sampleEpochs += trained.sampleEpochs
+            let check = collapsed(trained.weights, simulation: simulation, on: experiment.validation[config.target])
+            guard !check.collapsed else {
+                notes.append("no reference level: \(rounds) rounds of the retained hospitals from the initial model collapsed (accuracy \(formatted(check.accuracy)) on the target's validation samples)")
+                return rule
+            }
+            notes.append("reference level from \(rounds) rounds of the \(hospitalCount - 1) retained hospitals' training from the initial model")
+            referenceWeights = trained.weights
+            rule.referenceAccuracy = simulation.evaluate(trained.weights, sets: [forget], classes: experiment.store.classes.count, batchSize: config.evaluation.batch)[0].metrics.accuracy
+            return rule
+        }
         guard experiment.config.history.keepsAll(of: config.target), !stored.isEmpty else {
             notes.append("no reference level: the run did not keep every update of hospital \(config.target) (history: {hospitals: [\(config.target)]})")
             return rule
@@ -73,10 +92,19 @@ extension UnlearningSession {
         // target's own validation samples, as the rest of its rule. With `shrinkReference`, the server
         // halves β from 1 (to ⅛ at most) until w₀ − β·Σ does not collapse: a weaker yardstick, still one.
         let betas: [Double] = (method.shrinkReference ?? false) ? [1, 0.5, 0.25, 0.125] : [1]
+        let repairRounds = method.referenceRepair ?? 0
         var reference: [Float]?
         var last: (collapsed: Bool, accuracy: Double, share: Double)?
         for beta in betas {
-            let candidate = zip(anchor, sum).map { Float(Double($0) - beta * Double($1)) }
+            var candidate = zip(anchor, sum).map { Float(Double($0) - beta * Double($1)) }
+            if repairRounds > 0 {
+                let repaired = repairedReference(candidate, rounds: repairRounds, simulation: simulation)
+                candidate = repaired.weights
+                cost.seconds += repaired.seconds
+                cost.sampleEpochs += repaired.sampleEpochs
+                notes.append(
+                    "reference repaired by \(repairRounds) round(s) of the \(hospitalCount - 1) retained hospitals' local training from w₀ − \(beta) × the target's contributions")
+            }
             let check = collapsed(candidate, simulation: simulation, on: experiment.validation[config.target])
             last = check
             if !check.collapsed {
@@ -90,8 +118,34 @@ extension UnlearningSession {
                 "no reference level: w₀ minus \(betas.count > 1 ? "⅛ of " : "")the target's \(stored.count) contributions collapsed (accuracy \(formatted(last!.accuracy)) on its validation samples, \(Int((last!.share * 100).rounded())) % in one class)")
             return rule
         }
+        referenceWeights = reference
         rule.referenceAccuracy = simulation.evaluate(reference, sets: [forget], classes: experiment.store.classes.count, batchSize: config.evaluation.batch)[0].metrics.accuracy
         return rule
+    }
+
+    /// `rounds` rounds of federated averaging over the retained hospitals from `start`, each hospital one
+    /// local job with the federation's settings, weighted by its training samples: the server's repair of
+    /// a reference that subtraction left collapsed. The retained hospitals' data never included the
+    /// target's, so the repair adds none of its knowledge. Returns the weights, the virtual seconds the
+    /// rounds take (each as long as its slowest participant) and the work in sample-epochs.
+    func repairedReference(_ start: [Float], rounds: Int, simulation: FederationSimulation) -> (weights: [Float], seconds: Double, sampleEpochs: Double) {
+        let retained = (0..<hospitalCount).filter { $0 != config.target && !experiment.training[$0].isEmpty }
+        let network = experiment.settings.network
+        let epochs = Double(max(1, experiment.settings.local.epochs))
+        var weights = start, seconds = 0.0, work = 0.0
+        for round in 0..<rounds {
+            let answers = simulation.transport.exchange(
+                retained.map { TrainingRequest(hospital: $0, job: (1 << 42) + round * hospitalCount + $0, model: GlobalModel(version: requestStep, weights: weights)) })
+            let updates = answers.map { answer in zip(answer.weights, weights).map { $0 - $1 } }
+            let step = UnlearningMath.weightedMean(updates: updates, weights: retained.map { Double(experiment.training[$0].count) })
+            for i in weights.indices { weights[i] += step[i] }
+            seconds += retained.map {
+                network.transfer(modelBytes, upload: false) + Double(experiment.training[$0].count) * epochs / simulation.speeds[$0]
+                    + network.transfer(modelBytes, upload: true)
+            }.max() ?? 0
+            work += retained.reduce(0) { $0 + Double(experiment.training[$1].count) * epochs }
+        }
+        return (weights, seconds, work)
     }
 
     /// The span of the retained hospitals' last `count` stored aggregated steps before the request — each
@@ -114,7 +168,8 @@ extension UnlearningSession {
     /// A rule-driven erasure from `start` on the target's training samples, watched on its validation
     /// samples, its steps projected away from `directions` when given.
     func ruleErasure(
-        _ method: UnlearningConfig.Method, from start: [Float], rule: LocalEraser.StoppingRule, round: Int, directions: ForgetBasis? = nil
+        _ method: UnlearningConfig.Method, from start: [Float], rule: LocalEraser.StoppingRule, round: Int, directions: ForgetBasis? = nil,
+        teacher: [Int: [Float]]? = nil
     ) -> LocalEraser.RuleErasure {
         let local = experiment.settings.local
         let eraser = LocalEraser.RuleEraser(rawValue: method.eraser ?? "kl-uniform") ?? .uniformKL
@@ -132,7 +187,7 @@ extension UnlearningSession {
             experiment.makeModel(), samples: experiment.samples, training: forget, validation: experiment.validation[config.target], start: start,
             eraser: eraser, radius: radius, optimizer: optimizer, batchSize: local.batchSize, clipNorm: 1, rule: rule,
             seed: config.seed &+ 0xE4A5E &+ UInt64(round),
-            projectStep: directions.map { basis in { step in _ = basis.calibrate(&step, twoSided: true, restoreNorm: false) } })
+            projectStep: directions.map { basis in { step in _ = basis.calibrate(&step, twoSided: true, restoreNorm: false) } }, teacher: teacher)
     }
 
     /// AFU-IC (METHODS §1.3–1.4, revised in §1.8): the target erases on its own clock until its stopping
@@ -177,7 +232,7 @@ extension UnlearningSession {
         }
         // The target erases on its own clock; everybody else goes on.
         let eraserName = method.eraser ?? "kl-uniform"
-        let ruleDriven = (eraserName == "kl-uniform" || eraserName == "ce-ascent") && (method.stop ?? "rule") == "rule"
+        let ruleDriven = ["kl-uniform", "ce-ascent", "distill"].contains(eraserName) && (method.stop ?? "rule") == "rule"
         let validation = experiment.validation[config.target]
         if ruleDriven, validation.isEmpty {
             throw RunError("afu-ic: hospital \(config.target) has no validation samples, which its stopping rule needs (or set stop: budget)")
@@ -189,8 +244,21 @@ extension UnlearningSession {
         let work: Double
         var rule: LocalEraser.StoppingRule?
         var directions: ForgetBasis?
+        // The repaired reference's rounds: the target waits for its yardstick; the retained hospitals' work.
+        var referenceCost = (seconds: 0.0, sampleEpochs: 0.0)
+        var teacher: [Int: [Float]]?
         if ruleDriven {
-            let chosen = try stoppingRule(method, stored: stored, contribution: contribution, simulation: simulation, notes: &notes)
+            var referenceWeights: [Float]?
+            let chosen = try stoppingRule(
+                method, stored: stored, contribution: contribution, simulation: simulation, notes: &notes, cost: &referenceCost,
+                referenceWeights: &referenceWeights)
+            if eraserName == "distill" {
+                // The teacher: the reference model's outputs on the target's training samples, sent once.
+                guard let referenceWeights else { throw RunError("afu-ic: the distill eraser has no reference model to learn from (\(notes.last ?? ""))") }
+                let output = simulation.predict(referenceWeights, sets: [forget], batchSize: config.evaluation.batch)[0]
+                let k = experiment.store.classes.count
+                teacher = Dictionary(uniqueKeysWithValues: forget.enumerated().map { ($1, Array(output.probabilities[$0 * k..<($0 + 1) * k])) })
+            }
             if chosen.referenceAccuracy != nil { readBack.formUnion(stored.map(\.file)) }
             rule = chosen
             details.referenceAccuracy = chosen.referenceAccuracy
@@ -202,7 +270,7 @@ extension UnlearningSession {
                     notes.append("projection: the run kept no retained hospital's update before the request; the eraser ran unprojected")
                 }
             }
-            let erasure = ruleErasure(method, from: anchor, rule: chosen, round: 0, directions: directions)
+            let erasure = ruleErasure(method, from: anchor, rule: chosen, round: 0, directions: directions, teacher: teacher)
             details.ruleOutcome = erasure.outcome.rawValue
             details.checks = erasure.checks
             details.backoffs = erasure.backoffs
@@ -222,7 +290,7 @@ extension UnlearningSession {
             erasedWeights = fixed.erasure.weights
             work = fixed.sampleEpochs
         }
-        let arrival = simulation.virtualTime + targetSeconds(sampleEpochs: work, simulation: simulation)
+        let arrival = simulation.virtualTime + referenceCost.seconds + targetSeconds(sampleEpochs: work, simulation: simulation)
         var timeline: [TimelinePoint] = []
         var made = 0
         simulation.advance(until: arrival) { report in
@@ -312,7 +380,10 @@ extension UnlearningSession {
         storage += stored.filter { readBack.contains($0.file) }.reduce(0) { $0 + $1.bytes }
         // The retained directions the eraser was projected away from, kept by the server for the closed loop.
         if let directions { storage += 4 * zip(directions.columns, directions.blocks).reduce(0) { $0 + $1.0.count * $1.1.count } }
-        var (clientWork, transfers) = (recorder.sampleEpochs + work, recorder.transfers + 2)
+        var (clientWork, transfers) = (recorder.sampleEpochs + work + referenceCost.sampleEpochs, recorder.transfers + 2)
+        if referenceCost.sampleEpochs > 0 {
+            transfers += 2 * (hospitalCount - 1) * (method.referenceRepair ?? (method.referenceStart == "initial" ? 5 : 0))
+        }
 
         // The continuation, with the recovery watch and the closed loop.
         let recheckEvery = ruleDriven ? (method.recheckEvery ?? 10) : 0
@@ -354,7 +425,7 @@ extension UnlearningSession {
                     model, samples: experiment.samples, training: forget, validation: validation, rule: rule, batchSize: experiment.settings.local.batchSize)
                 if !check.holds {
                     let base = simulation.global
-                    let again = ruleErasure(method, from: base, rule: rule, round: details.reErasures.count + 1, directions: directions)
+                    let again = ruleErasure(method, from: base, rule: rule, round: details.reErasures.count + 1, directions: directions, teacher: teacher)
                     let effort = Double(again.sampleSteps) + Double(again.checks.count * (forget.count + validation.count)) / 3
                     clientWork += effort
                     transfers += 2

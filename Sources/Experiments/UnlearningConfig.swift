@@ -62,7 +62,8 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
         public var interval: Int?
         /// knot: clusters of hospitals (by training time) aggregated separately.
         public var clusters: Int?
-        /// afu-ic: `kl-uniform` (the default), `ce-ascent`, `pga` or `bounded-loss`.
+        /// afu-ic: `kl-uniform` (the default), `ce-ascent`, `distill` (toward the reference model's outputs on
+        /// the target's samples), `pga` or `bounded-loss`.
         public var eraser: String?
         /// afu-ic with `kl-uniform` or `ce-ascent`: `rule` (erase until the stopping rule holds; the
         /// default) or `budget` (the fixed epochs).
@@ -75,6 +76,14 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
         public var reference: Bool?
         /// afu-ic: halve β until w₀ − β·(the target's contributions) does not collapse, for the reference level.
         public var shrinkReference: Bool?
+        /// afu-ic: rounds in which the retained hospitals train the reference (w₀ minus the target's
+        /// contributions) before it serves as the yardstick, so subtraction's collapse is repaired by data
+        /// that never included the target (0: none).
+        public var referenceRepair: Int?
+        /// afu-ic: where the reference starts — `subtracted` (w₀ minus the target's contributions; the
+        /// default) or `initial` (the federation's initial model, trained by the retained hospitals for
+        /// `referenceRepair` rounds, default 5: a short retraining used only as a yardstick).
+        public var referenceStart: String?
         public var optimizer: String?
         /// afu-ic: the target re-checks its rule on the global model every this many versions (0: never).
         public var recheckEvery: Int?
@@ -111,7 +120,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
             "exclude": [],
             "afu-ic": [
                 "stop", "aucMargin", "referenceMargin", "checkEvery", "reference", "optimizer", "recheckEvery", "projection", "projectionSteps", "shrinkReference",
-                "eraser", "radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "gamma", "gamma0",
+                "referenceRepair", "referenceStart", "eraser", "radius", "radiusScale", "learningRate", "momentum", "epochs", "distanceThreshold", "accuracyFloor", "gamma", "gamma0",
                 "lineSearch", "probeDrop", "preErase", "calibration", "k", "storedUpdates", "perTensor", "restoreNorm", "clamp", "horizon",
             ],
         ]
@@ -127,7 +136,8 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 ("stop", stop != nil), ("aucMargin", aucMargin != nil), ("referenceMargin", referenceMargin != nil),
                 ("checkEvery", checkEvery != nil), ("reference", reference != nil), ("optimizer", optimizer != nil),
                 ("recheckEvery", recheckEvery != nil), ("projection", projection != nil), ("projectionSteps", projectionSteps != nil),
-                ("shrinkReference", shrinkReference != nil),
+                ("shrinkReference", shrinkReference != nil), ("referenceRepair", referenceRepair != nil),
+                ("referenceStart", referenceStart != nil),
             ]
             return fields.filter(\.1).map(\.0)
         }
@@ -173,9 +183,10 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 if let value, !allowed.contains(value) { throw ConfigError("\(field).\(name)", "'\(value)' is not one of \(allowed.joined(separator: ", "))") }
             }
             try choice(method.variant, "variant", ["synchronous", "asynchronous"])
-            try choice(method.eraser, "eraser", ["kl-uniform", "ce-ascent", "pga", "bounded-loss"])
+            try choice(method.eraser, "eraser", ["kl-uniform", "ce-ascent", "distill", "pga", "bounded-loss"])
             try choice(method.stop, "stop", ["rule", "budget"])
             try choice(method.projection, "projection", ["none", "retained"])
+            try choice(method.referenceStart, "referenceStart", ["subtracted", "initial"])
             try choice(method.optimizer, "optimizer", ["sgd", "adam", "adamw"])
             try choice(method.gamma, "gamma", ["one", "staleness"])
             try choice(method.calibration, "calibration", ["one-sided", "two-sided", "none"])
@@ -194,7 +205,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 if let value, value < 1 { throw ConfigError("\(field).\(name)", "must be at least 1") }
             }
             for (name, value) in [("postRounds", method.postRounds), ("storedUpdates", method.storedUpdates), ("horizon", method.horizon),
-                                  ("recheckEvery", method.recheckEvery)] {
+                                  ("recheckEvery", method.recheckEvery), ("referenceRepair", method.referenceRepair)] {
                 if let value, value < 0 { throw ConfigError("\(field).\(name)", "must not be negative") }
             }
             // Knobs that only act with another knob's value are refused without it, not ignored.
@@ -210,14 +221,18 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 where given && eraser != "pga" && eraser != "ce-ascent" {
                     throw ConfigError("\(field).\(knob)", "applies to the pga and ce-ascent erasers only")
                 }
-                let ruleDriven = (eraser == "kl-uniform" || eraser == "ce-ascent") && (method.stop ?? "rule") == "rule"
+                let ruleDriven = ["kl-uniform", "ce-ascent", "distill"].contains(eraser) && (method.stop ?? "rule") == "rule"
                 if method.stop != nil, eraser != "kl-uniform", eraser != "ce-ascent" {
-                    throw ConfigError("\(field).stop", "applies to the kl-uniform and ce-ascent erasers only")
+                    throw ConfigError("\(field).stop", "applies to the kl-uniform and ce-ascent erasers only (distill always runs to its stopping rule)")
+                }
+                if eraser == "distill", method.reference == false {
+                    throw ConfigError("\(field).reference", "the distill eraser's teacher is the reference model; it cannot be off")
                 }
                 let ruleOnly: [(String, Bool)] = [
                     ("aucMargin", method.aucMargin != nil), ("referenceMargin", method.referenceMargin != nil), ("checkEvery", method.checkEvery != nil),
                     ("reference", method.reference != nil), ("recheckEvery", method.recheckEvery != nil), ("projection", method.projection != nil),
                     ("projectionSteps", method.projectionSteps != nil), ("shrinkReference", method.shrinkReference != nil),
+                    ("referenceRepair", method.referenceRepair != nil), ("referenceStart", method.referenceStart != nil),
                 ]
                 for (knob, given) in ruleOnly where given && !ruleDriven {
                     throw ConfigError("\(field).\(knob)", "a stopping-rule knob, and this eraser runs a fixed budget (kl-uniform or ce-ascent with stop: rule)")

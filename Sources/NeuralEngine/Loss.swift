@@ -169,3 +169,31 @@ public struct UniformKLLoss: Sendable {
         return LossResult(value: value, perSample: perSample, gradient: Tensor(shape: logits.shape, values: gradient))
     }
 }
+
+/// KL(q ‖ p) between given target distributions q [N, K] (rows summing to 1) and p = softmax(z): a
+/// sample's loss is Σₖ qₖ (log qₖ − log pₖ) (terms with qₖ = 0 are 0), the mean over the batch is
+/// reported; gradient ∂/∂zₖ = (pₖ − qₖ) / N. Distillation toward a teacher's outputs; with q uniform it is
+/// `UniformKLLoss`.
+public struct SoftTargetKLLoss: Sendable {
+    public init() {}
+
+    public func callAsFunction(_ logits: Tensor, targets: [Float]) -> LossResult {
+        let (n, k) = (logits.batch, logits.shape[1])
+        precondition(targets.count == n * k, "\(targets.count) target values for \(n) × \(k) logits")
+        let logP = SoftmaxCrossEntropy.logSoftmax(logits)
+        var perSample = [Float](repeating: 0, count: n)
+        var gradient = [Float](repeating: 0, count: n * k)
+        let scale = 1 / Float(max(n, 1))
+        for row in 0..<n {
+            var loss: Float = 0
+            for j in 0..<k {
+                let q = targets[row * k + j], lp = logP[row * k + j]
+                if q > 0 { loss += q * (logf(q) - lp) }
+                gradient[row * k + j] = (expf(lp) - q) * scale
+            }
+            perSample[row] = loss
+        }
+        let value = n == 0 ? 0 : perSample.reduce(0, +) * scale
+        return LossResult(value: value, perSample: perSample, gradient: Tensor(shape: logits.shape, values: gradient))
+    }
+}

@@ -107,12 +107,17 @@ extension LocalEraser {
         case uniformKL = "kl-uniform"
         /// Cross-entropy ascent, projected into a ball of `radius` around the start.
         case crossEntropyAscent = "ce-ascent"
+        /// KL(teacher ‖ p) (`SoftTargetKLLoss`) on every training sample: the model's outputs pulled toward a
+        /// teacher's — a model that never saw these samples — so what it knows of them becomes what such a
+        /// model knows.
+        case distill
     }
 
     /// Erases `training` from `start` with `eraser` and `optimizer` until `rule` holds (see
     /// `StoppingRule`). Each check also picks the samples that stay in the loss: the training samples whose
     /// loss (as labelled) is still below the validation samples' median loss — the memorised and stamped
-    /// ones; when none are left but the accuracy conditions fail, the correctly classified ones. Seeded
+    /// ones; when none are left but the accuracy conditions fail, the correctly classified ones (the distill
+    /// eraser keeps every training sample in its loss, with `teacher` giving each one's target outputs). Seeded
     /// orders; the same inputs give the same weights at the same thread count. `projectStep`, when given,
     /// edits every optimiser step δ = w_after − w_before before it stands (e.g. projecting it away from the
     /// retained hospitals' recent directions), whatever the optimiser. Preconditions: `training` and
@@ -120,11 +125,15 @@ extension LocalEraser {
     public static func eraseUntilRule(
         _ model: Sequential, samples: any SampleSource, training: [Int], validation: [Int], start: [Float], eraser: RuleEraser,
         radius: Double? = nil, optimizer: any Optimizer, batchSize: Int, clipNorm: Float?, rule: StoppingRule, seed: UInt64,
-        projectStep: ((inout [Float]) -> Void)? = nil
+        projectStep: ((inout [Float]) -> Void)? = nil, teacher: [Int: [Float]]? = nil
     ) -> RuleErasure {
         precondition(!training.isEmpty && !validation.isEmpty, "a stopping rule needs training and validation samples")
         precondition(start.count == model.parameters.values.count, "start does not fit \(model.name)")
         precondition(rule.checkEvery > 0 && rule.maxEpochs > 0 && batchSize > 0, "invalid stopping rule \(rule)")
+        precondition(eraser != .distill || training.allSatisfy { teacher?[$0] != nil }, "the distill eraser needs the teacher's outputs on every training sample")
+        let distillation: ((Tensor, ArraySlice<Int>) -> LossResult)? = eraser != .distill ? nil : { logits, batch in
+            SoftTargetKLLoss()(logits, targets: batch.flatMap { teacher![$0]! })
+        }
         model.parameters.values = start
         var options = TrainingOptions(model: model.name, epochs: 1, batchSize: batchSize, learningRate: optimizer.learningRate, clipNorm: clipNorm, seed: seed)
         options.objective = eraser == .uniformKL ? .uniformKL : .ascentCrossEntropy
@@ -158,7 +167,7 @@ extension LocalEraser {
         let workBound = rule.maxEpochs * training.count
         var outcome = RuleOutcome.budget
         while sampleSteps < workBound {
-            if active.isEmpty { active = training }
+            if active.isEmpty || eraser == .distill { active = training }
             if projectStep != nil { before = model.parameters.values }
             var made = 0
             _ = Trainer.runEpoch(
@@ -166,7 +175,7 @@ extension LocalEraser {
                 shouldStop: {
                     made += 1
                     return made >= rule.checkEvery
-                })
+                }, loss: distillation)
             steps += made
             sampleSteps += min(made * batchSize, active.count)
             let next = check(model, samples: samples, training: training, validation: validation, rule: rule, step: steps, batchSize: batchSize)

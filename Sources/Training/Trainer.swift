@@ -113,14 +113,16 @@ public enum Trainer {
     /// One pass over `indices` in a seeded order (Fisher–Yates from `generator`): forward, the loss of
     /// `options.objective` (cross-entropy by default), backward, `adjustGradients` (e.g. FedProx's proximal
     /// term), optional clipping, optimiser step, then `afterStep` (e.g. a projection of the weights) per
-    /// batch. After each step `shouldStop` may end the epoch early. Returns the summed loss (the objective's
+    /// batch. After each step `shouldStop` may end the epoch early. `loss`, when given, replaces the
+    /// objective: it gets the batch's logits and sample indices (e.g. to look up a teacher's outputs). Returns the summed loss (the objective's
     /// reported value, see `TrainingOptions.Objective`), correct predictions and samples seen (all of
     /// `indices` unless stopped early). Centralised training and each hospital's local training in a
     /// federation both run this, so they compute the same thing.
     public static func runEpoch(
         _ model: Sequential, samples: any SampleSource, indices: [Int], options: TrainingOptions, optimizer: inout any Optimizer,
         generator: inout SeededGenerator, adjustGradients: ((inout Parameters) -> Void)? = nil,
-        afterStep: ((inout Parameters) -> Void)? = nil, shouldStop: (() -> Bool)? = nil, progress: (Double) -> Void = { _ in }
+        afterStep: ((inout Parameters) -> Void)? = nil, shouldStop: (() -> Bool)? = nil, progress: (Double) -> Void = { _ in },
+        loss customLoss: ((_ logits: Tensor, _ batch: ArraySlice<Int>) -> LossResult)? = nil
     ) -> (lossSum: Double, correct: Int, seen: Int) {
         let objective = options.objective
         let batches = Batches(source: samples, indices: indices, batchSize: options.batchSize)
@@ -133,7 +135,7 @@ public enum Trainer {
             var context = ForwardContext(training: true, generator: SeededGenerator(seed: generator.next()))
             model.parameters.zeroGradients()
             let logits = model.forward(x, &context)
-            let result = objective.loss(logits, labels: labels, labelSmoothing: options.labelSmoothing)
+            let result = customLoss?(logits, batch) ?? objective.loss(logits, labels: labels, labelSmoothing: options.labelSmoothing)
             model.backward(result.gradient)
             adjustGradients?(&model.parameters)
             if let clip = options.clipNorm { model.parameters.clipGradientNorm(clip) }

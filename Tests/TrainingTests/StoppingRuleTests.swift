@@ -1,4 +1,7 @@
 import Datasets
+#if canImport(Glibc)
+import Glibc
+#endif
 import NeuralEngine
 import Testing
 import TestSupport
@@ -67,6 +70,44 @@ import TestSupport
                 model, samples: Self.samples, training: Self.training, validation: Self.validation, start: Self.memorised, eraser: .crossEntropyAscent,
                 radius: 50, optimizer: SGD(learningRate: 0.05, momentum: 0.9), batchSize: 4, clipNorm: 1, rule: rule, seed: 3)
             #expect(again.weights == erasure.weights)
+        }
+    }
+
+    /// The distill eraser pulls the target's outputs toward a teacher that never saw them — here cnn-small
+    /// fitted on the other samples (12..<36) only. On the memorised model the rule fails; after the
+    /// erasure it holds, and the training samples' predictions agree with the teacher's far more than
+    /// before (the teacher's labels are random on them, so agreement means its outputs were learned).
+    @Test func distillingTowardATeacherThatNeverSawTheSamplesMeetsTheRule() {
+        withEngineThreadsLocked {
+            let model = F.cnnSmall()
+            model.initialize(seed: 9)
+            let options = TrainingOptions(model: "cnn-small", epochs: 25, batchSize: 6, learningRate: 0.05, seed: 9)
+            var optimizer = Trainer.makeOptimizer(options)
+            var generator = SeededGenerator(seed: 9)
+            for _ in 0..<options.epochs {
+                _ = Trainer.runEpoch(model, samples: Self.samples, indices: Array(12..<36), options: options, optimizer: &optimizer, generator: &generator)
+            }
+            func outputs(_ weights: [Float]) -> [[Float]] {
+                model.parameters.values = weights
+                let (x, _) = Batches(source: Self.samples, indices: Self.training, batchSize: 12).load(Self.training[...])
+                var context = ForwardContext(training: false)
+                let logP = SoftmaxCrossEntropy.logSoftmax(model.forward(x, &context))
+                return (0..<12).map { row in (0..<3).map { expf(logP[row * 3 + $0]) } }
+            }
+            let teacherOutputs = outputs(model.parameters.values)
+            let teacher = Dictionary(uniqueKeysWithValues: zip(Self.training, teacherOutputs))
+            func agreement(_ weights: [Float]) -> Int {
+                zip(outputs(weights), teacherOutputs).filter { a, b in a.indices.max { a[$0] < a[$1] } == b.indices.max { b[$0] < b[$1] } }.count
+            }
+            let rule = LocalEraser.StoppingRule(checkEvery: 2, maxEpochs: 60)
+            let erasure = LocalEraser.eraseUntilRule(
+                model, samples: Self.samples, training: Self.training, validation: Self.validation, start: Self.memorised, eraser: .distill,
+                optimizer: SGD(learningRate: 0.05, momentum: 0.9), batchSize: 4, clipNorm: 1, rule: rule, seed: 3, teacher: teacher)
+            #expect(erasure.outcome == .held && erasure.steps > 0, "\(erasure.checks)")
+            model.parameters.values = erasure.weights
+            let after = LocalEraser.checkRule(model, samples: Self.samples, training: Self.training, validation: Self.validation, rule: rule, batchSize: 4)
+            #expect(after.holds, "\(after)")
+            #expect(agreement(erasure.weights) > agreement(Self.memorised), "\(agreement(erasure.weights)) against \(agreement(Self.memorised))")
         }
     }
 
