@@ -20,7 +20,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         /// Property-based tests (generators and shrinking on Swift Testing); tests only.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         /// Experiment configs in YAML (JSON reads as YAML too).
@@ -49,6 +48,9 @@ let package = Package(
         .target(name: "COpenJPEG", linkerSettings: [.linkedLibrary("openjp2")]),
         /// zlib's raw inflate, for the deflated members of NumPy `.npz` archives.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        /// OpenSSL 3's libcrypto: SHA-256 and HMAC-SHA256 for fingerprints and pseudonyms (already installed
+        /// with DCMTK; compiling swift-crypto's BoringSSL for two primitives cost every clean build minutes).
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         /// OpenBLAS, loaded with dlopen on first use (not linked) so that OPENBLAS_CORETYPE can be set before
         /// the library's constructor picks its kernels; needs Debian's libopenblas0-pthread at run time only.
         .target(name: "COpenBLAS"),
@@ -66,7 +68,7 @@ let package = Package(
         /// Folder layouts, MedMNIST and presets → preprocessed, memory-mapped dataset store; patient-aware splits.
         .target(
             name: "Datasets",
-            dependencies: ["Seeding", "Imaging", "NPZ", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Seeding", "Imaging", "NPZ", "CLibCrypto"]
         ),
 
         /// Non-IID plans that spread a store's samples (or patients) across simulated hospitals, and their

@@ -11,6 +11,7 @@ packages=(
     libjpeg62-turbo-dev # libjpeg-turbo headers
     libopenjp2-7-dev    # OpenJPEG 2.5: JPEG 2000 inside DICOM
     zlib1g-dev          # zlib: inflates the deflated members of NumPy .npz archives
+    libssl-dev          # OpenSSL 3 libcrypto: SHA-256 and HMAC-SHA256 (store fingerprints, pseudonyms)
     libopenblas0-pthread # OpenBLAS 0.3.21: the engine's sgemm, loaded at run time with dlopen (docs/engine.md)
     pkg-config          # SwiftPM reads the libraries' .pc files through it
 )

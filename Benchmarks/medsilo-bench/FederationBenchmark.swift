@@ -1,6 +1,6 @@
 import ArgumentParser
 import Federation
-import FoundationEssentials
+import Foundation
 import NeuralEngine
 import Partitioning
 import Seeding

@@ -1,4 +1,3 @@
-@preconcurrency import Crypto
 import FoundationEssentials
 
 /// The identity of an ingest's inputs and settings: SHA-256 over the layout, classes, every sample's
@@ -8,10 +7,10 @@ import FoundationEssentials
 /// out the same, so it is reused; a touched or replaced file changes it.
 enum Fingerprint {
     static func compute(manifest: SourceManifest, options: IngestOptions, userKey: [UInt8]?) throws(DatasetError) -> String {
-        var hasher = SHA256()
+        let hasher = SHA256Hasher()
         func add(_ text: String) {
-            hasher.update(data: Array(text.utf8))
-            hasher.update(data: [0])
+            hasher.update(Array(text.utf8))
+            hasher.update([0])
         }
         add("medsilo-store v\(StoreMetadata.currentVersion)")
         add(manifest.layout)
@@ -21,14 +20,14 @@ enum Fingerprint {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         do {
-            hasher.update(data: Array(try encoder.encode(options.preprocessing)))
-            hasher.update(data: Array(try encoder.encode(options.ratios)))
+            hasher.update(Array(try encoder.encode(options.preprocessing)))
+            hasher.update(Array(try encoder.encode(options.ratios)))
         } catch {
             throw DatasetError(path: "--normalize", .invalidOptions("settings cannot be recorded: \(error)"))
         }
         // A user key enters as a MAC (its bytes never do): another key gives other pseudonyms, another store.
         let keyTag = userKey.map { key in
-            hexString(HMAC<SHA256>.authenticationCode(for: Array("medsilo fingerprint".utf8), using: SymmetricKey(data: key)))
+            hexString(Digests.hmacSHA256(key: key, message: Array("medsilo fingerprint".utf8)))
         }
         add("seed \(options.seed) paths \(options.sourcePaths.rawValue) key \(keyTag ?? "random")")
         for input in manifest.inputs {

@@ -1,5 +1,3 @@
-@preconcurrency import Crypto
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,10 +11,10 @@ import Glibc
 /// the same patient the same pseudonym across stores). 80 bits make an accidental collision among a
 /// million patients about 4·10⁻¹³ likely.
 public struct Pseudonymizer: Sendable {
-    private let key: SymmetricKey
+    private let key: [UInt8]
 
     public init(key: [UInt8]) {
-        self.key = SymmetricKey(data: key)
+        self.key = key
     }
 
     /// 32 bytes from the system's cryptographic generator.
@@ -26,7 +24,7 @@ public struct Pseudonymizer: Sendable {
     }
 
     public func pseudonym(_ identifier: String) -> String {
-        "p" + hexString(HMAC<SHA256>.authenticationCode(for: Array(identifier.utf8), using: key).prefix(10))
+        "p" + hexString(Digests.hmacSHA256(key: key, message: Array(identifier.utf8)).prefix(10))
     }
 
     /// Reads a key file: at least 16 bytes, used as they are.
@@ -45,7 +43,7 @@ public struct Pseudonymizer: Sendable {
         guard identifier.count >= 3, path.contains(identifier) else { return path }
         var result = ""
         var rest = Substring(path)
-        while let range = rest.range(of: identifier) {
+        while let range = rest.firstRange(of: identifier) {
             let before = rest[..<range.lowerBound].last
             let after = rest[range.upperBound...].first
             let bounded = before.map { !$0.isLetter && !$0.isNumber } ?? true
@@ -68,7 +66,7 @@ func hexString(_ bytes: some Sequence<UInt8>) -> String {
 /// SHA-256 of file contents, as lowercase hex.
 enum ContentHash {
     static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        hexString(SHA256.hash(data: bytes))
+        hexString(Digests.sha256(bytes))
     }
 
     static func hex(_ bytes: [UInt8]) -> String {
