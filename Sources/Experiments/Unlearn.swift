@@ -323,6 +323,10 @@ public final class UnlearningSession {
             default: (result, weights, log) = try afuIC(method)
             }
             result.label = label
+            if let bad = weights.firstIndex(where: { !$0.isFinite }) {
+                let count = weights.count { !$0.isFinite }
+                result.notes.append("the model diverged: \(count) non-finite weights (the first at \(bad)); its outputs read as uniform in every figure")
+            }
             result.audit = audit(weights, simulation: reference, sets: auditSets)
             try make(folder + "/" + label)
             try write(log, to: folder + "/" + label + "/events.jsonl")

@@ -29,14 +29,25 @@ public struct SoftmaxCrossEntropy: Sendable {
         self.classWeights = classWeights
     }
 
-    /// Row-wise log-softmax of [N, K] logits.
+    /// Row-wise log-softmax of [N, K] logits. A row with a NaN or infinite logit (a diverged model) reads
+    /// as uniform, −log K everywhere: it says nothing about the sample, and every figure computed from it
+    /// (accuracy, losses, membership scores) stays defined instead of turning NaN.
     public static func logSoftmax(_ logits: Tensor) -> [Float] {
         let k = logits.shape[1]
         var out = logits.values
+        let uniform = -logf(Float(k))
         for row in 0..<logits.batch {
             let start = row * k
             var largest = -Float.infinity
-            for i in start..<start + k { largest = max(largest, out[i]) }
+            var finite = true
+            for i in start..<start + k {
+                finite = finite && out[i].isFinite
+                largest = max(largest, out[i])
+            }
+            guard finite else {
+                for i in start..<start + k { out[i] = uniform }
+                continue
+            }
             var sum: Float = 0
             for i in start..<start + k { sum += expf(out[i] - largest) }
             let logSum = largest + logf(sum)

@@ -26,6 +26,18 @@ import Glibc
         #expect(abs(smooth.value - logf(2)) < 1e-6)
     }
 
+    /// A diverged model's row (NaN or infinite logits) reads as uniform; finite rows are untouched.
+    @Test func aNonFiniteRowReadsAsUniform() {
+        let logits = Tensor(shape: [3, 4], values: [0, 0, 0, logf(5), .nan, 1, 2, 3, 1, .infinity, 0, 0])
+        let logP = SoftmaxCrossEntropy.logSoftmax(logits)
+        // Row 0: p = (1, 1, 1, 5) / 8.
+        for (value, p) in zip(logP[0..<4], [1.0 / 8, 1.0 / 8, 1.0 / 8, 5.0 / 8] as [Float]) { #expect(abs(value - logf(p)) < 1e-6) }
+        #expect(logP[4...].allSatisfy { abs($0 + logf(4)) < 1e-6 })
+        // The cross-entropy of such a row is log K, not NaN.
+        let loss = SoftmaxCrossEntropy()(Tensor(shape: [1, 4], values: [.nan, 0, 0, 0]), labels: [2])
+        #expect(abs(loss.value - logf(4)) < 1e-6)
+    }
+
     @Test func lossGradientsMatchFiniteDifferences() {
         let logits = Tensor(shape: [4, 5], values: GradientCheck.random(20, seed: 21, scale: 3))
         let labels = [0, 3, 4, 3]
