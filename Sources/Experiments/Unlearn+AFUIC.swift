@@ -38,6 +38,9 @@ public struct AFUDetails: Sendable, Codable, Equatable {
 }
 
 extension UnlearningSession {
+    /// Rounds of the retained hospitals' training that make the `referenceStart: initial` yardstick.
+    static let initialReferenceRounds = 20
+
     /// The probe accuracy from which a merged model counts as collapsed: chance + 10 points.
     var collapseFloor: Double { 1 / Double(max(1, experiment.store.classes.count)) + 0.10 }
 
@@ -67,13 +70,15 @@ extension UnlearningSession {
             // saw the target, and it stands for what a model without the target knows of the target's data.
             let model = experiment.makeModel()
             model.initialize(seed: experiment.settings.local.seed)
-            let rounds = method.referenceRepair ?? 5
+            let rounds = method.referenceRepair ?? Self.initialReferenceRounds
             let trained = repairedReference(model.parameters.values, rounds: rounds, simulation: simulation)
             cost.seconds += trained.seconds
             cost.sampleEpochs += trained.sampleEpochs
-            let check = collapsed(trained.weights, simulation: simulation, on: experiment.validation[config.target])
+            // A model without the target may rightly know little of the target's data (label skew), so
+            // whether it works is judged on the server's probe, the retained hospitals' held-out samples.
+            let check = collapsed(trained.weights, simulation: simulation)
             guard !check.collapsed else {
-                notes.append("no reference level: \(rounds) rounds of the retained hospitals from the initial model collapsed (accuracy \(formatted(check.accuracy)) on the target's validation samples)")
+                notes.append("no reference level: \(rounds) rounds of the retained hospitals from the initial model collapsed (accuracy \(formatted(check.accuracy)) on the server's probe)")
                 return rule
             }
             notes.append("reference level from \(rounds) rounds of the \(hospitalCount - 1) retained hospitals' training from the initial model")
@@ -172,7 +177,9 @@ extension UnlearningSession {
         teacher: [Int: [Float]]? = nil
     ) -> LocalEraser.RuleErasure {
         let local = experiment.settings.local
-        let eraser = LocalEraser.RuleEraser(rawValue: method.eraser ?? "kl-uniform") ?? .uniformKL
+        var eraser = LocalEraser.RuleEraser(rawValue: method.eraser ?? "kl-uniform") ?? .uniformKL
+        // Without a teacher (its reference collapsed), distillation falls back to KL(uniform); AFU-IC says so.
+        if eraser == .distill, teacher == nil { eraser = .uniformKL }
         let kind = method.optimizer.flatMap(TrainingOptions.OptimizerKind.init(rawValue:)) ?? local.optimizer
         var options = local
         options.optimizer = kind
@@ -254,10 +261,14 @@ extension UnlearningSession {
                 referenceWeights: &referenceWeights)
             if eraserName == "distill" {
                 // The teacher: the reference model's outputs on the target's training samples, sent once.
-                guard let referenceWeights else { throw RunError("afu-ic: the distill eraser has no reference model to learn from (\(notes.last ?? ""))") }
-                let output = simulation.predict(referenceWeights, sets: [forget], batchSize: config.evaluation.batch)[0]
-                let k = experiment.store.classes.count
-                teacher = Dictionary(uniqueKeysWithValues: forget.enumerated().map { ($1, Array(output.probabilities[$0 * k..<($0 + 1) * k])) })
+                if let referenceWeights {
+                    let output = simulation.predict(referenceWeights, sets: [forget], batchSize: config.evaluation.batch)[0]
+                    let k = experiment.store.classes.count
+                    teacher = Dictionary(uniqueKeysWithValues: forget.enumerated().map { ($1, Array(output.probabilities[$0 * k..<($0 + 1) * k])) })
+                } else {
+                    details.eraser = "kl-uniform"
+                    notes.append("distill had no teacher (no reference model), so the target erased with kl-uniform")
+                }
             }
             if chosen.referenceAccuracy != nil { readBack.formUnion(stored.map(\.file)) }
             rule = chosen
@@ -382,7 +393,8 @@ extension UnlearningSession {
         if let directions { storage += 4 * zip(directions.columns, directions.blocks).reduce(0) { $0 + $1.0.count * $1.1.count } }
         var (clientWork, transfers) = (recorder.sampleEpochs + work + referenceCost.sampleEpochs, recorder.transfers + 2)
         if referenceCost.sampleEpochs > 0 {
-            transfers += 2 * (hospitalCount - 1) * (method.referenceRepair ?? (method.referenceStart == "initial" ? 5 : 0))
+            let initial = (method.referenceStart ?? (method.eraser == "distill" ? "initial" : "subtracted")) == "initial"
+            transfers += 2 * (hospitalCount - 1) * (method.referenceRepair ?? (initial ? Self.initialReferenceRounds : 0))
         }
 
         // The continuation, with the recovery watch and the closed loop.
