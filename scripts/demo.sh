@@ -3,7 +3,7 @@
 # DICOM, PNG), ingest each task into a dataset store, describe the stores, spread the derm store across
 # hospitals three ways and compare the plans, train the small CNN on it centrally; then the quick
 # benchmark (medsilo bench --preset quick: federated pre-training with a backdoored hospital, its erasure
-# by AFU-IC and every baseline, the membership audit, a straggler sweep, report.md and report.html); then
+# by AFU-IC and every baseline, the membership audit, report.md and report.html); then
 # the decoding showcase (sample images in every encoding). Run again, it reuses what is done.
 set -euo pipefail
 medsilo=${1:?usage: demo.sh MEDSILO_BINARY OUT_DIR}

@@ -31,7 +31,7 @@ public struct BenchConfig: Sendable, Codable, Equatable {
     /// never trained on, never seen by an eraser's stopping rule, the audit's non-members with its local
     /// test split (nil: no reserve; the non-members are its local test split alone).
     public var auditReserve: Double?
-    /// Epochs of the central reference model each plan's pre-training is compared with (nil: 20; 0: none).
+    /// Epochs of the central reference model each plan's pre-training is compared with (nil: 30; 0: none).
     public var centralEpochs: Int?
 
     public struct Dataset: Sendable, Codable, Equatable {

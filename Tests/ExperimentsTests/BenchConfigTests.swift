@@ -27,7 +27,7 @@ import TestSupport
         #expect(Set(quick.unlearning.methods.map(\.name)) == Set(UnlearningConfig.Method.names), "quick runs every method")
         #expect(quick.evaluation.shadows >= 2 && quick.federation.backdoor?.hospital == quick.target)
         let paper = try BenchConfig.parse(BenchConfig.preset("paper")!)
-        #expect(paper.seeds.count == 3 && paper.datasets.count == 3 && paper.partitions.map(\.scheme) == ["dirichlet", "natural"])
+        #expect(paper.seeds.count == 5 && paper.datasets.count == 3 && paper.partitions.map(\.scheme) == ["dirichlet", "natural"])
         #expect(paper.partitions[0].hospitals == 10 && paper.partitions[0].alpha == 0.5)
         #expect(paper.stragglers?.factors == [1, 3, 10, 30])
         #expect(paper.evaluation.shadows >= 16, "enough shadows for TPR at low FPR to mean something")
@@ -38,6 +38,9 @@ import TestSupport
         for preset in [quick, paper] {
             #expect(preset.unlearning.methods.contains { $0.name == "exclude" } && preset.federation.backdoor?.fraction == 0.2)
             #expect(preset.unlearning.evaluation.every == 2)
+            // A sharp 80 % mark for the plateau figure, an audit reserve, and the converging optimiser.
+            #expect(preset.federation.evaluation.every * 10 <= preset.federation.versions! && preset.auditReserve == 0.3)
+            #expect(preset.federation.local.optimizer == "sgd" && preset.federation.strategy.bufferSize == 5)
         }
         #expect(paper.targetSlowdowns == [1, 4] && quick.targetSlowdowns == nil)
     }
