@@ -82,7 +82,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
         public var referenceRepair: Int?
         /// afu-ic: where the reference starts — `subtracted` (w₀ minus the target's contributions; the
         /// default) or `initial` (the federation's initial model, trained by the retained hospitals for
-        /// `referenceRepair` rounds, default 5: a short retraining used only as a yardstick).
+        /// `referenceRepair` rounds, default 20: a short retraining used only as a yardstick).
         public var referenceStart: String?
         public var optimizer: String?
         /// afu-ic: the target re-checks its rule on the global model every this many versions (0: never).
