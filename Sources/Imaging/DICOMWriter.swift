@@ -170,6 +170,8 @@ public enum DICOMWriter {
         }
 
         let temporary = FileIO.temporaryPath(for: path)
+        // DCMTK opens its output following links: whatever sits at the temporary name goes first.
+        FileIO.discard(temporary)
         do throws(ImagingError) {
             switch encoding {
             case .jpeg2000Lossless, .jpeg2000:

@@ -55,8 +55,13 @@ public enum FileIO {
     /// renamed over the target, so readers see the old file or the new one, never a part.
     public static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String) throws(ImagingError) {
         let temporary = temporaryPath(for: path)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ImagingError(path: path, .io(errnoMessage("cannot create"))) }
+        // A new file or nothing: never through a link someone left at the temporary name, never into a
+        // file another writer holds open. A leftover (a killed run of the same PID, or a planted link) is
+        // removed — the link itself, not what it points to — and the creation tried once more.
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+        var fd = open(temporary, flags, 0o644)
+        if fd < 0, errno == EEXIST, unlink(temporary) == 0 { fd = open(temporary, flags, 0o644) }
+        guard fd >= 0 else { throw ImagingError(path: path, .io(errnoMessage("cannot create \(temporary)"))) }
         var failure: String?
         let contiguous = Array(bytes)
         contiguous.withUnsafeBytes { buffer in
@@ -85,12 +90,21 @@ public enum FileIO {
         "\(path).tmp-\(getpid())"
     }
 
-    /// Renames a fully written temporary file over `path`.
+    /// Renames a fully written temporary file over `path`, then flushes the folder so the new name itself
+    /// survives a power cut (the file's bytes were flushed before).
     public static func commit(_ temporary: String, to path: String) throws(ImagingError) {
         guard rename(temporary, path) == 0 else {
             let message = errnoMessage("cannot rename into place")
             unlink(temporary)
             throw ImagingError(path: path, .io(message))
+        }
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            // Some filesystems refuse fsync on a directory; the rename stands either way.
+            _ = fsync(directory)
+            close(directory)
         }
     }
 

@@ -66,3 +66,23 @@ import TestSupport
         #expect(try readFile(directory.file("notes.txt")) == Array("keep".utf8))
     }
 }
+
+/// `FileIO.writeAtomically` creates its temporary file afresh: a link planted at the temporary name is
+/// removed, not followed, so the file it points to is untouched; a leftover temporary file is replaced.
+@Suite struct AtomicWriteTests {
+    @Test func aLinkAtTheTemporaryNameIsNeverWrittenThrough() throws {
+        let directory = TemporaryDirectory()
+        let victim = directory.file("victim.txt"), target = directory.file("out.json")
+        try writeFile(Array("keep me".utf8), to: victim)
+        try FileManager.default.createSymbolicLink(atPath: FileIO.temporaryPath(for: target), withDestinationPath: victim)
+        try FileIO.writeAtomically(Array("{\"a\":1}".utf8), to: target)
+        #expect(try readFile(victim) == Array("keep me".utf8))
+        #expect(try readFile(target) == Array("{\"a\":1}".utf8))
+        #expect(!FileManager.default.fileExists(atPath: FileIO.temporaryPath(for: target)))
+        // A plain leftover from a killed writer with this PID: replaced, and the write goes through.
+        try writeFile(Array("half a fi".utf8), to: FileIO.temporaryPath(for: target))
+        try FileIO.writeAtomically(Array("second".utf8), to: target)
+        #expect(try readFile(target) == Array("second".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["out.json", "victim.txt"])
+    }
+}
