@@ -12,8 +12,8 @@ enum FileAccess {
         do { return try FileIO.read(path) } catch { throw DatasetError(path: path, .io(error.reason.description)) }
     }
 
-    static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String) throws(DatasetError) {
-        do { try FileIO.writeAtomically(bytes, to: path) } catch {
+    static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String, mode: mode_t = 0o644) throws(DatasetError) {
+        do { try FileIO.writeAtomically(bytes, to: path, mode: mode) } catch {
             throw DatasetError(path: path, .io(error.reason.description))
         }
     }
@@ -217,13 +217,6 @@ public final class MappedFile: @unchecked Sendable {
 
     deinit {
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
-    }
-}
-
-extension FileAccess {
-    /// Makes a file readable and writable by its owner only (0600).
-    static func restrictToOwner(_ path: String) {
-        chmod(path, 0o600)
     }
 }
 

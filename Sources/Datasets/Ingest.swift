@@ -233,8 +233,8 @@ public enum Ingest {
         let keyPath = FileAccess.join(partial, "pseudonym.key")
         if resuming, let key = try? FileAccess.read(keyPath), key.count == 32 { return key }
         let key = Pseudonymizer.randomKey()
-        try FileAccess.writeAtomically(key, to: keyPath)
-        FileAccess.restrictToOwner(keyPath)
+        // Owner-only from its creation: no moment in which others could read it.
+        try FileAccess.writeAtomically(key, to: keyPath, mode: 0o600)
         return key
     }
 

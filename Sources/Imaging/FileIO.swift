@@ -53,14 +53,14 @@ public enum FileIO {
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same folder is written, flushed and
     /// renamed over the target, so readers see the old file or the new one, never a part.
-    public static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String) throws(ImagingError) {
+    public static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String, mode: mode_t = 0o644) throws(ImagingError) {
         let temporary = temporaryPath(for: path)
         // A new file or nothing: never through a link someone left at the temporary name, never into a
         // file another writer holds open. A leftover (a killed run of the same PID, or a planted link) is
         // removed — the link itself, not what it points to — and the creation tried once more.
         let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
-        var fd = open(temporary, flags, 0o644)
-        if fd < 0, errno == EEXIST, unlink(temporary) == 0 { fd = open(temporary, flags, 0o644) }
+        var fd = open(temporary, flags, mode)
+        if fd < 0, errno == EEXIST, unlink(temporary) == 0 { fd = open(temporary, flags, mode) }
         guard fd >= 0 else { throw ImagingError(path: path, .io(errnoMessage("cannot create \(temporary)"))) }
         var failure: String?
         let contiguous = Array(bytes)

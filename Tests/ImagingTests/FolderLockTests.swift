@@ -85,4 +85,15 @@ import TestSupport
         #expect(try readFile(target) == Array("second".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["out.json", "victim.txt"])
     }
+
+    /// A file asked for owner-only is created so (0600), not narrowed afterwards; the default is 0644.
+    @Test func theModeIsTheFilesFromItsCreation() throws {
+        let directory = TemporaryDirectory()
+        let old = umask(0o022)
+        defer { umask(old) }
+        try FileIO.writeAtomically([1, 2, 3], to: directory.file("key"), mode: 0o600)
+        try FileIO.writeAtomically([1], to: directory.file("plain"))
+        func mode(_ name: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: directory.file(name))[.posixPermissions] as? Int) ?? -1 }
+        #expect(try mode("key") == 0o600 && mode("plain") == 0o644)
+    }
 }
