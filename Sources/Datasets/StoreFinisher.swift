@@ -13,6 +13,13 @@ struct StoreFinisher {
     let rowCount: Int
     let pseudonymizer: Pseudonymizer
 
+    /// The last component of the source root: the store names where its samples came from without the
+    /// machine's folder tree (which can hold a user's or a patient's name) leaving with it.
+    static func folderName(_ root: String) -> String {
+        let trimmed = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        return trimmed.split(separator: "/").last.map(String.init) ?? trimmed
+    }
+
     func finish() throws(DatasetError) -> (StoreMetadata, [IngestFailure]) {
         let redactor = PathRedactor(manifest: manifest, pseudonymizer: pseudonymizer)
         guard rowCount > 0 else {
@@ -116,7 +123,7 @@ struct StoreFinisher {
         let given = Set(manifest.samples.compactMap(\.split)).sorted().map(\.rawValue)
         let metadata = StoreMetadata(
             format: StoreMetadata.formatName, version: StoreMetadata.currentVersion, fingerprint: fingerprint,
-            layout: manifest.layout, source: manifest.root, classes: manifest.classes, multiLabel: manifest.multiLabel,
+            layout: manifest.layout, source: redactor.redact(Self.folderName(manifest.root)), classes: manifest.classes, multiLabel: manifest.multiLabel,
             count: rowCount, shape: [settings.channels, settings.size, settings.size], preprocessing: settings,
             normalization: normalization,
             splits: Dictionary(uniqueKeysWithValues: Split.allCases.map { ($0.rawValue, splitCounts[$0] ?? 0) }),

@@ -14,7 +14,9 @@ public struct StoreMetadata: Sendable, Equatable, Codable {
     /// SHA-256 over the inputs (file names, sizes, modification times, manifests) and every setting.
     public var fingerprint: String
     public var layout: String
-    /// The dataset root the samples came from (absolute).
+    /// The name of the dataset folder the samples came from — its last path component, patient identifiers
+    /// replaced as in the recorded paths; never an absolute path (stores written before December 2026 may
+    /// hold one).
     public var source: String
     public var classes: [String]
     public var multiLabel: Bool

@@ -75,6 +75,9 @@ import TestSupport
         let csv = String(decoding: try readFile(directory.file("store/samples.csv")), as: UTF8.self)
         let store = try DatasetStore(path: directory.file("store"))
         #expect(csv.contains("img/\(store.patients[store.patient(0)!])/scan0.png"))
+        // The source is named by its folder, not by where it sat on this machine.
+        #expect(store.metadata.source == "src")
+        #expect(!String(decoding: try readFile(directory.file("store/store.json")), as: UTF8.self).contains(directory.path))
     }
 
     @Test func aFileThatFailsIsReportedAndSkippedAndStrictModeAborts() throws {
