@@ -26,17 +26,20 @@ import TestSupport
 
     /// cnn-small fitted 25 epochs on 0..<36: the labels are learned by heart, so the target's samples are
     /// recognisable as members. Call with the engine threads locked.
-    static let memorised: [Float] = {
+    static let memorised: [Float] = fitted(on: Array(0..<36))
+
+    /// cnn-small from seed 9, fitted 25 epochs of SGD (lr 0.05, batch 6) on `indices`.
+    static func fitted(on indices: [Int]) -> [Float] {
         let model = F.cnnSmall()
         model.initialize(seed: 9)
         let options = TrainingOptions(model: "cnn-small", epochs: 25, batchSize: 6, learningRate: 0.05, seed: 9)
         var optimizer = Trainer.makeOptimizer(options)
         var generator = SeededGenerator(seed: 9)
         for _ in 0..<options.epochs {
-            _ = Trainer.runEpoch(model, samples: samples, indices: Array(0..<36), options: options, optimizer: &optimizer, generator: &generator)
+            _ = Trainer.runEpoch(model, samples: samples, indices: indices, options: options, optimizer: &optimizer, generator: &generator)
         }
         return model.parameters.values
-    }()
+    }
 
     /// Members' losses (1, 2, 4) against non-members' (2, 3): pairs where the member's loss is lower count
     /// 1, ties ½ — (1,2) 1, (1,3) 1, (2,2) ½, (2,3) 1, (4,2) 0, (4,3) 0: 3.5 of 6.
@@ -80,13 +83,7 @@ import TestSupport
     @Test func distillingTowardATeacherThatNeverSawTheSamplesMeetsTheRule() {
         withEngineThreadsLocked {
             let model = F.cnnSmall()
-            model.initialize(seed: 9)
-            let options = TrainingOptions(model: "cnn-small", epochs: 25, batchSize: 6, learningRate: 0.05, seed: 9)
-            var optimizer = Trainer.makeOptimizer(options)
-            var generator = SeededGenerator(seed: 9)
-            for _ in 0..<options.epochs {
-                _ = Trainer.runEpoch(model, samples: Self.samples, indices: Array(12..<36), options: options, optimizer: &optimizer, generator: &generator)
-            }
+            let teacherWeights = Self.fitted(on: Array(12..<36))
             func outputs(_ weights: [Float]) -> [[Float]] {
                 model.parameters.values = weights
                 let (x, _) = Batches(source: Self.samples, indices: Self.training, batchSize: 12).load(Self.training[...])
@@ -94,7 +91,7 @@ import TestSupport
                 let logP = SoftmaxCrossEntropy.logSoftmax(model.forward(x, &context))
                 return (0..<12).map { row in (0..<3).map { expf(logP[row * 3 + $0]) } }
             }
-            let teacherOutputs = outputs(model.parameters.values)
+            let teacherOutputs = outputs(teacherWeights)
             let teacher = Dictionary(uniqueKeysWithValues: zip(Self.training, teacherOutputs))
             func agreement(_ weights: [Float]) -> Int {
                 zip(outputs(weights), teacherOutputs).filter { a, b in a.indices.max { a[$0] < a[$1] } == b.indices.max { b[$0] < b[$1] } }.count
