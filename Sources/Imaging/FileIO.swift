@@ -15,7 +15,9 @@ public enum FileIO {
     /// through one descriptor (one open, and the file cannot be swapped between the two reads).
     /// `readRest` is always called, also when the prefix is the whole file.
     public static func read(_ path: String, prefix: Int, readRest: ([UInt8]) -> Bool) throws(ImagingError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so a FIFO or a device opens at once and is refused below instead of waiting for a
+        // writer; on a regular file the flag changes nothing.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw ImagingError(path: path, .io(errnoMessage("cannot open"))) }
         defer { close(fd) }
         var status = stat()
@@ -131,8 +133,20 @@ public enum FileIO {
         }
     }
 
+    /// Folders deeper than this below the listed one are not entered (a bound on the walk's work).
+    public static let maximumListingDepth = 64
+
     /// Regular files under `path` (recursively when asked), sorted by path; hidden entries skipped.
+    /// Entries are classified without following links (lstat): a link to a folder is not entered, so a
+    /// link back up the tree cannot make the walk list files twice or never end; a link to a regular
+    /// file is listed (datasets kept by git-annex or DVC are made of them; the path guard decides later
+    /// whether its target may be read); FIFOs, sockets and devices are left out, since opening one can
+    /// block. Folders more than `maximumListingDepth` levels down are not entered.
     public static func listFiles(in path: String, recursive: Bool) throws(ImagingError) -> [String] {
+        try listFiles(in: path, recursive: recursive, depth: 0)
+    }
+
+    private static func listFiles(in path: String, recursive: Bool, depth: Int) throws(ImagingError) -> [String] {
         guard let directory = opendir(path) else {
             throw ImagingError(path: path, .io(errnoMessage("cannot list directory")))
         }
@@ -148,10 +162,19 @@ public enum FileIO {
         var files: [String] = []
         for name in names.sorted() {
             let child = path.hasSuffix("/") ? path + name : path + "/" + name
-            if isDirectory(child) {
-                if recursive { files += try listFiles(in: child, recursive: true) }
-            } else {
+            var status = stat()
+            guard lstat(child, &status) == 0 else { continue }
+            switch status.st_mode & S_IFMT {
+            case S_IFDIR:
+                if recursive, depth < maximumListingDepth { files += try listFiles(in: child, recursive: true, depth: depth + 1) }
+            case S_IFREG:
                 files.append(child)
+            case S_IFLNK:
+                // Followed only to see what it names: a regular file is listed, anything else is not.
+                var target = stat()
+                if stat(child, &target) == 0, (target.st_mode & S_IFMT) == S_IFREG { files.append(child) }
+            default:
+                continue
             }
         }
         return files

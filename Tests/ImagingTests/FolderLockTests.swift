@@ -96,4 +96,22 @@ import TestSupport
         func mode(_ name: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: directory.file(name))[.posixPermissions] as? Int) ?? -1 }
         #expect(try mode("key") == 0o600 && mode("plain") == 0o644)
     }
+
+    /// The walk classifies entries without following links: a link back up the tree is not entered (each
+    /// file listed once, the walk ends), a link to a file is listed, a FIFO is left out, and reading a FIFO
+    /// by name fails at once instead of waiting for a writer.
+    @Test func theWalkNeitherLoopsNorOpensFIFOs() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.file("root")
+        try FileManager.default.createDirectory(atPath: root + "/a/b", withIntermediateDirectories: true)
+        try writeFile([1], to: root + "/a/b/one.png")
+        try writeFile([2], to: root + "/two.png")
+        try FileManager.default.createSymbolicLink(atPath: root + "/a/b/again", withDestinationPath: "../..")
+        try FileManager.default.createSymbolicLink(atPath: root + "/link.png", withDestinationPath: root + "/two.png")
+        #expect(mkfifo(root + "/pipe.png", 0o644) == 0)
+        let files = try FileIO.listFiles(in: root, recursive: true)
+        #expect(files == [root + "/a/b/one.png", root + "/link.png", root + "/two.png"])
+        let refused = #expect(throws: ImagingError.self) { try FileIO.read(root + "/pipe.png") }
+        #expect(refused?.description.contains("not a regular file") == true, "\(String(describing: refused))")
+    }
 }
