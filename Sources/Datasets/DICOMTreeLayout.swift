@@ -57,9 +57,18 @@ public struct DICOMTreeLayout: DatasetLayout {
         let guardian = try PathGuard(root: root)
         let scanRoot = imageFolder.map { FileAccess.join(guardian.root, $0) } ?? guardian.root
         let manifestReal = FileAccess.realPath(manifestPath)
-        let files = try FileAccess.listFiles(in: scanRoot, recursive: true).filter { file in
+        let listed = try FileAccess.listFiles(in: scanRoot, recursive: true).filter { file in
             isImageCandidate(file) && !file.lowercased().hasSuffix(".png") && !file.lowercased().hasSuffix(".jpg")
                 && !file.lowercased().hasSuffix(".jpeg") && FileAccess.realPath(file) != manifestReal
+        }
+        // The path guard before any read: a link to a file outside the root is refused, never parsed.
+        var files: [String] = []
+        for file in listed {
+            if case .failure(let error) = guardian.resolve(guardian.relative(file)) {
+                rejected.append(IngestFailure(path: guardian.relative(file), reason: error.reason.description))
+            } else {
+                files.append(file)
+            }
         }
         let keyAttribute = options.dicomKey
         let siteAttribute = options.siteAttribute

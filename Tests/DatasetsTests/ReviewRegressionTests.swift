@@ -120,4 +120,21 @@ import TestSupport
             #expect(!String(decoding: bytes, as: UTF8.self).contains("PID-77001"), "\(name)")
         }
     }
+
+    /// A link inside a DICOM tree to a DICOM file outside it is never parsed: its sample is not in the manifest.
+    @Test func aDICOMTreeNeverReadsThroughALinkLeavingTheRoot() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.file("pacs")
+        try DatasetFixtures.ctDICOM(root + "/a/IM1.dcm", hu: 0, patientID: "P1", sopUID: "1.2.9.1")
+        try DatasetFixtures.ctDICOM(directory.file("elsewhere/IM9.dcm"), hu: 0, patientID: "P9", sopUID: "1.2.9.9")
+        try FileManager.default.createSymbolicLink(atPath: root + "/a/IM9.dcm", withDestinationPath: directory.file("elsewhere/IM9.dcm"))
+        try DatasetFixtures.text(root + "/labels.csv", "sop,finding\n1.2.9.1,normal\n1.2.9.9,abnormal\n")
+        let options = LayoutOptions(manifest: "labels.csv", labelColumn: "finding", dicomKey: .sopInstanceUID, keyColumn: "sop")
+        let manifest = try LayoutSelection.manifest(source: root, kind: .dicom, options: options)
+        #expect(manifest.samples.count == 1 && manifest.samples.allSatisfy { $0.patient != "P9" })
+        // Refused by the path guard, by name, before its header was read: the refusal carries no identifier
+        // read from the file (a parsed one would name its patient and key).
+        let refused = try #require(manifest.rejected.first { $0.path == "a/IM9.dcm" })
+        #expect(refused.identifiers.isEmpty, "\(refused)")
+    }
 }
