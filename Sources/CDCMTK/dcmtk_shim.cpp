@@ -327,6 +327,10 @@ void cdcm_initialize(void) {
         try {
             OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
             dcmAcceptUnexpectedImplicitEncoding.set(OFTrue);
+            // A known attribute stored with VR UN (anonymisers and old archives write them) is read with its
+            // dictionary VR, as PS3.5 says a reader that knows the tag should: Rescale Slope as UN was raw
+            // bytes, "not a number".
+            dcmEnableUnknownVRConversion.set(OFTrue);
             // Some writers label an implicit-VR body as explicit in the meta header.
             dcmAutoDetectDatasetXfer.set(OFTrue);
             // Colour JPEG frames come out as RGB, pixel-interleaved; UIDs are never rewritten on decode.

@@ -71,6 +71,15 @@ import TestSupport
         #expect(try decode(interceptOnly).1 == [-90, -80])
     }
 
+    /// A known attribute stored as UN in explicit VR (as anonymisers write them) is read with its dictionary
+    /// VR: Rescale Slope "2.5" as UN scales like the DS it is, as pydicom reads it.
+    @Test func aKnownAttributeStoredAsUNIsReadWithItsDictionaryVR() throws {
+        var b = DICOMBuilder.image(rows: 1, columns: 2, bitsAllocated: 16, bitsStored: 16, pixelData: LE.bytes([10, 20] as [UInt16]))
+        b.add(0x0028, 0x1053, "UN", .bytes(Array("2.5 ".utf8)))
+        b.add(0x0028, 0x1052, "UN", .bytes(Array("-1".utf8)))
+        #expect(try decode(b).1 == [24, 49])
+    }
+
     @Test func modalityLUTSequenceWithSignedFirstMappedValue() throws {
         // Signed 16-bit pixels −101, −100, −99, 500 through a 3-entry LUT starting at −100:
         // below → entry 0 (10), −100 → 10, −99 → 20, above → last (30).
