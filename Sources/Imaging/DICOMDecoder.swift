@@ -25,6 +25,14 @@ final class DICOMDecoder: ImageDecoder {
             let text = ((try? file.string(DICOMPath(tag))) ?? nil) ?? "?"
             throw ImagingError(path: path, .invalidHeader("\(tag) is not a number: \(text)"))
         }
+        // A structured report, an RT plan, a DICOMDIR: no image attributes and no pixels. Said so, with what
+        // the file is, rather than "missing (0028,0010)".
+        if header.rows == nil, header.columns == nil, !(try file.pixelInfo()).present {
+            let sopClass = (try? file.string(DICOMPath(.sopClassUID))) ?? nil
+            let what = [header.modality.map { "modality \($0)" }, sopClass.map { "SOP class \($0)" }].compactMap { $0 }
+            throw ImagingError(
+                path: path, .unsupported("not an image: no Rows, Columns or Pixel Data\(what.isEmpty ? "" : " (" + what.joined(separator: ", ") + ")")"))
+        }
         func required(_ value: Int?, _ tag: DICOMTag) throws(ImagingError) -> Int {
             guard let value else { throw ImagingError(path: path, .invalidHeader("missing \(tag)")) }
             return value

@@ -71,6 +71,18 @@ import TestSupport
         #expect(try decode(interceptOnly).1 == [-90, -80])
     }
 
+    /// A structured report (no Rows, Columns or Pixel Data) is named as what it is, not as a broken image.
+    @Test func aNonImageObjectIsSaidToBeOne() throws {
+        var b = DICOMBuilder()
+        b.add(0x0008, 0x0016, "UI", .string("1.2.840.10008.5.1.4.1.1.88.11"))
+        b.add(0x0008, 0x0018, "UI", .string("2.25.99"))
+        b.add(0x0008, 0x0060, "CS", .string("SR"))
+        let error = #expect(throws: ImagingError.self) { try ImageReader(bytes: b.bytes(), name: "report.dcm").decodeAll() }
+        #expect(
+            error?.description.contains("not an image: no Rows, Columns or Pixel Data (modality SR, SOP class 1.2.840.10008.5.1.4.1.1.88.11)") == true,
+            "\(String(describing: error))")
+    }
+
     /// A known attribute stored as UN in explicit VR (as anonymisers write them) is read with its dictionary
     /// VR: Rescale Slope "2.5" as UN scales like the DS it is, as pydicom reads it.
     @Test func aKnownAttributeStoredAsUNIsReadWithItsDictionaryVR() throws {
