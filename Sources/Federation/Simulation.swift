@@ -62,7 +62,8 @@ public struct SimulationEvent: Sendable, Codable, Equatable {
         case aggregated
         /// Nobody was available; the clock moved to the next join.
         case idle
-        /// An excluded hospital's update reached the server and was discarded.
+        /// A hospital's update reached the server and was discarded: the hospital is excluded, or the update
+        /// holds a NaN or an infinite weight (a diverged job).
         case refused
         /// The federation waited (a synchronous erasure or reconstruction held everybody).
         case stalled
@@ -375,7 +376,10 @@ public final class FederationSimulation {
         for h in participants {
             onEvent(SimulationEvent(kind: .dispatched, virtualTime: start, hospital: h, baseVersion: step, samples: hospitals[h].count))
         }
-        let outcomes = transport.exchange(requests)
+        // An update with a NaN or an infinite weight (a diverged job) is refused, never averaged in.
+        let answers = transport.exchange(requests)
+        let outcomes = answers.filter { $0.weights.allSatisfy(\.isFinite) }
+        let corrupt = Set(answers.filter { !$0.weights.allSatisfy(\.isFinite) }.map(\.hospital))
         // Arrivals in time order (ties by hospital), then the aggregation once the last is in.
         let arrivals = participants.indices.sorted { (start + transferTime(compute: participants[$0]), participants[$0]) < (start + transferTime(compute: participants[$1]), participants[$1]) }
         var duration = 0.0
@@ -383,7 +387,8 @@ public final class FederationSimulation {
             let h = participants[i]
             let time = start + transferTime(compute: h)
             duration = max(duration, time - start)
-            onEvent(SimulationEvent(kind: lost[i] ? .lost : .arrived, virtualTime: time, hospital: h, version: step, baseVersion: step, staleness: 0))
+            let kind: SimulationEvent.Kind = lost[i] ? .lost : corrupt.contains(h) ? .refused : .arrived
+            onEvent(SimulationEvent(kind: kind, virtualTime: time, hospital: h, version: step, baseVersion: step, staleness: 0))
         }
         virtualTime = start + duration
         let before = global
@@ -467,6 +472,12 @@ public final class FederationSimulation {
                 let outcome = trained.removeValue(forKey: h)!
                 let base = bases[baseVersion]!.weights
                 release(baseVersion)
+                // A diverged job's update (a NaN or an infinite weight) is refused; the hospital goes on.
+                guard outcome.weights.allSatisfy(\.isFinite) else {
+                    onEvent(SimulationEvent(kind: .refused, virtualTime: time, hospital: h, version: step, baseVersion: baseVersion, staleness: tau))
+                    clock.schedule(.start(hospital: h), after: 0)
+                    continue
+                }
                 onEvent(SimulationEvent(kind: .arrived, virtualTime: time, hospital: h, version: step, baseVersion: baseVersion, staleness: tau))
                 clock.schedule(.start(hospital: h), after: 0)
                 switch strategy {

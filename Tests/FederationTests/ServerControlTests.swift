@@ -162,6 +162,49 @@ import Training
         }
     }
 
+    /// Answers hospital `poisoned`'s jobs with NaN weights, as a diverged local training would.
+    final class PoisoningTransport: HospitalTransport {
+        let inner: any HospitalTransport
+        let poisoned: Int
+        init(_ inner: any HospitalTransport, poisoned: Int) {
+            self.inner = inner
+            self.poisoned = poisoned
+        }
+        func exchange(_ requests: [TrainingRequest]) -> [LocalModel] {
+            inner.exchange(requests).map { answer in
+                var answer = answer
+                if answer.hospital == poisoned { answer.weights[0] = .nan }
+                return answer
+            }
+        }
+    }
+
+    /// A diverged job's update is refused in both protocols: the global model stays finite, the event log
+    /// says `refused`, and the others' updates are aggregated as usual.
+    @Test(arguments: [false, true])
+    func aNonFiniteUpdateIsRefusedNeverAveragedIn(asynchronous: Bool) throws {
+        try withEngineThreadsLocked {
+            let (samples, hospitals) = SimulationTests.data()
+            let model = try ModelZoo.make("cnn-small", channels: 1, size: 28, classes: 3)
+            let protocolKind = asynchronous ? Self.fedBuff : .synchronous(rounds: 2, clientFraction: 1, strategy: .fedAvg)
+            let settings = SimulationSettings(
+                local: SimulationTests.local, protocolKind: protocolKind, speeds: .fixed(samplesPerSecond: 10), network: SimulationTests.noNetwork,
+                availability: .always, hostThreads: 1)
+            let pool = HostPool(model: model, threads: 1)
+            let poisoning = PoisoningTransport(InProcessTransport(pool: pool, samples: samples, hospitals: hospitals, options: settings.local, proximalMu: 0), poisoned: 1)
+            let simulation = FederationSimulation(model: model, samples: samples, hospitals: hospitals, settings: settings, transport: poisoning)
+            var events: [SimulationEvent] = []
+            simulation.onEvent = { events.append($0) }
+            let start = simulation.global
+            var reports: [StepReport] = []
+            while let report = simulation.advance() { reports.append(report) }
+            #expect(!reports.isEmpty && simulation.global.allSatisfy(\.isFinite) && simulation.global != start)
+            #expect(events.contains { $0.kind == .refused && $0.hospital == 1 })
+            #expect(!events.contains { $0.kind == .arrived && $0.hospital == 1 })
+            #expect(reports.allSatisfy { !$0.contributors.contains(1) } && reports.contains { $0.contributors.contains(0) })
+        }
+    }
+
     @Test func aJobDispatchedAfterAnAsynchronousMergeStartsFromTheMergedModel() throws {
         try withEngineThreadsLocked {
             // At 10 samples/s, jobs of 2, 2.5, 3 and 4.5 s. Version 1 at 2.5 s (hospitals 0, 1); hospital 1
