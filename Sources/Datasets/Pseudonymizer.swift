@@ -33,6 +33,9 @@ public struct Pseudonymizer: Sendable {
         guard bytes.count >= 16 else {
             throw DatasetError(path: path, .invalidOptions("a pseudonym key file needs at least 16 bytes"))
         }
+        guard bytes.count <= 1 << 20 else {
+            throw DatasetError(path: path, .invalidOptions("a pseudonym key file of \(bytes.count) bytes; keys are 16 bytes to 1 MiB"))
+        }
         return bytes
     }
 

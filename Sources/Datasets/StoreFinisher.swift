@@ -16,8 +16,10 @@ struct StoreFinisher {
     /// The last component of the source root: the store names where its samples came from without the
     /// machine's folder tree (which can hold a user's or a patient's name) leaving with it.
     static func folderName(_ root: String) -> String {
-        let trimmed = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
-        return trimmed.split(separator: "/").last.map(String.init) ?? trimmed
+        let canonical = FileAccess.realPath(root) ?? root
+        let trimmed = canonical.hasSuffix("/") && canonical.count > 1 ? String(canonical.dropLast()) : canonical
+        let name = trimmed.split(separator: "/").last.map(String.init) ?? ""
+        return name.isEmpty || name == "." || name == ".." ? "dataset" : name
     }
 
     func finish() throws(DatasetError) -> (StoreMetadata, [IngestFailure]) {

@@ -15,7 +15,8 @@ public struct Convergence: Sendable, Codable, Equatable {
     public var evaluatedAt: Int?
     public var accuracyAt80Percent: Double?
     public var finalAccuracy: Double
-    /// Final minus the 80 % mark's accuracy; the run plateaued when it is below `plateauGain`.
+    /// Final minus the 80 % mark's accuracy; the run plateaued when it moved by less than `plateauGain`
+    /// either way (a run still falling has not settled either).
     public var gainOverLast20Percent: Double?
     public var plateaued: Bool?
     /// The centrally trained model: epochs, its test accuracy at the end, and central minus federated.
@@ -27,7 +28,7 @@ public struct Convergence: Sendable, Codable, Equatable {
     public var retrainSyncAccuracy: Double?
     public var gapToRetrainSync: Double?
 
-    /// Gains below one point over the last 20 % of versions count as a plateau.
+    /// Changes below one point over the last 20 % of versions count as a plateau.
     public static let plateauGain = 0.01
 
     /// The convergence figures of a run's `metrics.jsonl` (its evaluations), the central model's test
@@ -48,7 +49,7 @@ public struct Convergence: Sendable, Codable, Equatable {
         evaluatedAt = mark?.step
         accuracyAt80Percent = mark?.accuracy
         gainOverLast20Percent = mark.map { last.accuracy - $0.accuracy }
-        plateaued = gainOverLast20Percent.map { $0 < Self.plateauGain }
+        plateaued = gainOverLast20Percent.map { abs($0) < Self.plateauGain }
         centralEpochs = central.count
         self.centralAccuracy = centralAccuracy
         gapToCentral = centralAccuracy - last.accuracy

@@ -338,7 +338,7 @@ struct BenchReport {
             })
     }
 
-    static let convergenceNote = "Pre-training plateaued when the last 20 % of its versions gained under one point of global test accuracy; the central model trains the same samples with the same optimiser and batch; positive gaps: the yardstick is ahead of the original model."
+    static let convergenceNote = "Pre-training plateaued when global test accuracy moved by under one point, either way, over the last 20 % of its versions; the central model trains the same samples with the same optimiser and batch; positive gaps: the yardstick is ahead of the original model."
 
     func stragglerTable() -> Table {
         Table(

@@ -141,7 +141,7 @@ public struct EvaluationResults: Sendable, Codable, Equatable {
     public var target: Int
     public var forgetSamples: Int
     public var nonMemberSamples: Int
-    /// `target-held-out` (the target's validation and local test samples) or `global-test`.
+    /// `target-held-out` (the target's local test split and audit reserve; never its validation split) or `global-test`.
     public var nonMemberSource: String
     public var settings: EvaluationSettings
     /// The original model first, then the methods in the unlearning config's order.
@@ -390,7 +390,7 @@ public final class UnlearningEvaluation {
             var context = ForwardContext(training: false)
             let z = model.forward(x, &context)
             logits += z.values
-            probabilities += SoftmaxCrossEntropy.logSoftmax(z).map { expf($0) }
+            probabilities += SoftmaxCrossEntropy.logSoftmax(z, nonFiniteAsUniform: true).map { expf($0) }
             labels += y
             start += y.count
         }

@@ -217,7 +217,7 @@ public final class ShadowPool {
     /// Row-major softmax probabilities of [N, K] logits, computed as the federation's `predict` does
     /// (log-softmax in Float, then exp), so shadow and target outputs are alike.
     public static func probabilities(logits: [Float], classes: Int) -> [Float] {
-        SoftmaxCrossEntropy.logSoftmax(Tensor(shape: [logits.count / classes, classes], values: logits)).map { expf($0) }
+        SoftmaxCrossEntropy.logSoftmax(Tensor(shape: [logits.count / classes, classes], values: logits), nonFiniteAsUniform: true).map { expf($0) }
     }
 
     // MARK: Attacks

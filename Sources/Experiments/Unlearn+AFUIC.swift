@@ -59,7 +59,7 @@ extension UnlearningSession {
     /// the sum of the `stored` ones, read once for every use.
     func stoppingRule(
         _ method: UnlearningConfig.Method, stored: [HistoryStore.Entry], contribution: () throws(RunError) -> [Float], simulation: FederationSimulation,
-        notes: inout [String], cost: inout (seconds: Double, sampleEpochs: Double), referenceWeights: inout [Float]?
+        notes: inout [String], cost: inout (seconds: Double, sampleEpochs: Double, transfers: Int), referenceWeights: inout [Float]?
     ) throws(RunError) -> LocalEraser.StoppingRule {
         var rule = LocalEraser.StoppingRule(
             aucMargin: method.aucMargin ?? 0.05, referenceMargin: method.referenceMargin ?? 0.05, checkEvery: method.checkEvery ?? 5,
@@ -74,6 +74,7 @@ extension UnlearningSession {
             let trained = repairedReference(model.parameters.values, rounds: rounds, simulation: simulation)
             cost.seconds += trained.seconds
             cost.sampleEpochs += trained.sampleEpochs
+            cost.transfers += trained.transfers
             // A model without the target may rightly know little of the target's data (label skew), so
             // whether it works is judged on the server's probe, the retained hospitals' held-out samples.
             let check = collapsed(trained.weights, simulation: simulation)
@@ -107,6 +108,7 @@ extension UnlearningSession {
                 candidate = repaired.weights
                 cost.seconds += repaired.seconds
                 cost.sampleEpochs += repaired.sampleEpochs
+                cost.transfers += repaired.transfers
                 notes.append(
                     "reference repaired by \(repairRounds) round(s) of the \(hospitalCount - 1) retained hospitals' local training from w₀ − \(beta) × the target's contributions")
             }
@@ -132,8 +134,8 @@ extension UnlearningSession {
     /// local job with the federation's settings, weighted by its training samples: the server's repair of
     /// a reference that subtraction left collapsed. The retained hospitals' data never included the
     /// target's, so the repair adds none of its knowledge. Returns the weights, the virtual seconds the
-    /// rounds take (each as long as its slowest participant) and the work in sample-epochs.
-    func repairedReference(_ start: [Float], rounds: Int, simulation: FederationSimulation) -> (weights: [Float], seconds: Double, sampleEpochs: Double) {
+    /// rounds take (each as long as its slowest participant), the work in sample-epochs and the model transfers.
+    func repairedReference(_ start: [Float], rounds: Int, simulation: FederationSimulation) -> (weights: [Float], seconds: Double, sampleEpochs: Double, transfers: Int) {
         let retained = (0..<hospitalCount).filter { $0 != config.target && !experiment.training[$0].isEmpty }
         let network = experiment.settings.network
         let epochs = Double(max(1, experiment.settings.local.epochs))
@@ -150,7 +152,7 @@ extension UnlearningSession {
             }.max() ?? 0
             work += retained.reduce(0) { $0 + Double(experiment.training[$1].count) * epochs }
         }
-        return (weights, seconds, work)
+        return (weights, seconds, work, 2 * retained.count * rounds)
     }
 
     /// The span of the retained hospitals' last `count` stored aggregated steps before the request — each
@@ -252,7 +254,7 @@ extension UnlearningSession {
         var rule: LocalEraser.StoppingRule?
         var directions: ForgetBasis?
         // The repaired reference's rounds: the target waits for its yardstick; the retained hospitals' work.
-        var referenceCost = (seconds: 0.0, sampleEpochs: 0.0)
+        var referenceCost = (seconds: 0.0, sampleEpochs: 0.0, transfers: 0)
         var teacher: [Int: [Float]]?
         if ruleDriven {
             var referenceWeights: [Float]?
@@ -270,7 +272,9 @@ extension UnlearningSession {
                     notes.append("distill had no teacher (no reference model), so the target erased with kl-uniform")
                 }
             }
-            if chosen.referenceAccuracy != nil { readBack.formUnion(stored.map(\.file)) }
+            // The subtracted yardstick read the target's stored updates; a retrained one did not.
+            let subtracted = (method.referenceStart ?? (eraserName == "distill" ? "initial" : "subtracted")) == "subtracted"
+            if chosen.referenceAccuracy != nil, subtracted { readBack.formUnion(stored.map(\.file)) }
             rule = chosen
             details.referenceAccuracy = chosen.referenceAccuracy
             if method.projection == "retained" {
@@ -392,10 +396,7 @@ extension UnlearningSession {
         // The retained directions the eraser was projected away from, kept by the server for the closed loop.
         if let directions { storage += 4 * zip(directions.columns, directions.blocks).reduce(0) { $0 + $1.0.count * $1.1.count } }
         var (clientWork, transfers) = (recorder.sampleEpochs + work + referenceCost.sampleEpochs, recorder.transfers + 2)
-        if referenceCost.sampleEpochs > 0 {
-            let initial = (method.referenceStart ?? (method.eraser == "distill" ? "initial" : "subtracted")) == "initial"
-            transfers += 2 * (hospitalCount - 1) * (method.referenceRepair ?? (initial ? Self.initialReferenceRounds : 0))
-        }
+        transfers += referenceCost.transfers
 
         // The continuation, with the recovery watch and the closed loop.
         let recheckEvery = ruleDriven ? (method.recheckEvery ?? 10) : 0

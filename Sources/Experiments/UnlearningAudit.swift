@@ -21,7 +21,7 @@ public struct MembershipAudit: Sendable, Codable, Equatable {
     public var attacks: [Attack]
     public var forgetSamples: Int
     public var nonMemberSamples: Int
-    /// `target-held-out` (the target's validation and local test samples) or `global-test`.
+    /// `target-held-out` (the target's local test split and audit reserve; never its validation split) or `global-test`.
     public var nonMemberSource: String?
 }
 

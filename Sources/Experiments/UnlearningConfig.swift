@@ -200,6 +200,7 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
                 if let value, !(0..<1).contains(value) { throw ConfigError("\(field).\(name)", "must lie in [0, 1)") }
             }
             if let beta = method.preErase, !(0...1).contains(beta) { throw ConfigError("\(field).preErase", "β must lie in [0, 1]") }
+            if let rounds = method.referenceRepair, rounds > 1000 { throw ConfigError("\(field).referenceRepair", "at most 1000 rounds") }
             for (name, value) in [("epochs", method.epochs), ("k", method.k), ("clusters", method.clusters), ("interval", method.interval),
                                   ("checkEvery", method.checkEvery), ("projectionSteps", method.projectionSteps)] {
                 if let value, value < 1 { throw ConfigError("\(field).\(name)", "must be at least 1") }

@@ -159,7 +159,7 @@ public final class HostPool {
                 var context = ForwardContext(training: false)
                 let logits = model.forward(x, &context)
                 let result = SoftmaxCrossEntropy()(logits, labels: labels)
-                out.value[c] = (SoftmaxCrossEntropy.logSoftmax(logits).map { expf($0) }, labels, Double(result.value) * Double(labels.count))
+                out.value[c] = (SoftmaxCrossEntropy.logSoftmax(logits, nonFiniteAsUniform: true).map { expf($0) }, labels, Double(result.value) * Double(labels.count))
             }
         }
         return sets.indices.map { s in

@@ -57,9 +57,10 @@ public enum FileIO {
     /// renamed over the target, so readers see the old file or the new one, never a part.
     public static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String, mode: mode_t = 0o644) throws(ImagingError) {
         let temporary = temporaryPath(for: path)
-        // A new file or nothing: never through a link someone left at the temporary name, never into a
-        // file another writer holds open. A leftover (a killed run of the same PID, or a planted link) is
-        // removed — the link itself, not what it points to — and the creation tried once more.
+        // A new file or nothing: never through a link someone left at the temporary name. A leftover (a
+        // killed run of the same PID, or a planted link) is removed — the link itself, not what it points
+        // to — and the creation tried once more. Two threads of one process writing the same path at once
+        // would share the name; MedSilo's writers hold their folder's lock and write each file once.
         let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
         var fd = open(temporary, flags, mode)
         if fd < 0, errno == EEXIST, unlink(temporary) == 0 { fd = open(temporary, flags, mode) }

@@ -16,7 +16,8 @@ final class ReadOnlyFile: Sendable {
     private let descriptor: Int32
 
     init(path: String) throws(NPZError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so a FIFO opens at once and is refused below instead of waiting for a writer.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw NPZError(path: path, .io(errnoMessage("cannot open"))) }
         var status = stat()
         guard fstat(fd, &status) == 0 else {

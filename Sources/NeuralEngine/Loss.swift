@@ -29,10 +29,12 @@ public struct SoftmaxCrossEntropy: Sendable {
         self.classWeights = classWeights
     }
 
-    /// Row-wise log-softmax of [N, K] logits. A row with a NaN or infinite logit (a diverged model) reads
-    /// as uniform, −log K everywhere: it says nothing about the sample, and every figure computed from it
-    /// (accuracy, losses, membership scores) stays defined instead of turning NaN.
-    public static func logSoftmax(_ logits: Tensor) -> [Float] {
+    /// Row-wise log-softmax of [N, K] logits. With `nonFiniteAsUniform`, a row with a NaN or infinite logit
+    /// (a diverged model) reads as uniform, −log K everywhere: for scoring and auditing, where such a model
+    /// says nothing about the sample and every figure computed from it (accuracy, membership scores) must
+    /// stay defined. Training keeps the default, so a divergence stays visible as NaN (and the server
+    /// refuses the update) instead of becoming a finite, meaningless step.
+    public static func logSoftmax(_ logits: Tensor, nonFiniteAsUniform: Bool = false) -> [Float] {
         let k = logits.shape[1]
         var out = logits.values
         let uniform = -logf(Float(k))
@@ -44,7 +46,7 @@ public struct SoftmaxCrossEntropy: Sendable {
                 finite = finite && out[i].isFinite
                 largest = max(largest, out[i])
             }
-            guard finite else {
+            guard finite || !nonFiniteAsUniform else {
                 for i in start..<start + k { out[i] = uniform }
                 continue
             }

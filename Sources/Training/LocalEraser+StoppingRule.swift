@@ -248,7 +248,7 @@ extension LocalEraser {
             let (x, labels) = batches.load(indices[start..<min(indices.count, start + batchSize)])
             var context = ForwardContext(training: false)
             let logits = model.forward(x, &context)
-            let logP = SoftmaxCrossEntropy.logSoftmax(logits)
+            let logP = SoftmaxCrossEntropy.logSoftmax(logits, nonFiniteAsUniform: true)
             let k = logits.shape[1]
             let classes = Trainer.predictions(logits)
             for (row, label) in labels.enumerated() {

@@ -173,7 +173,7 @@ public enum Trainer {
             let logits = model.forward(x, &context)
             let result = SoftmaxCrossEntropy()(logits, labels: y)
             lossSum += Double(result.value) * Double(y.count)
-            probabilities += SoftmaxCrossEntropy.logSoftmax(logits).map { expf($0) }
+            probabilities += SoftmaxCrossEntropy.logSoftmax(logits, nonFiniteAsUniform: true).map { expf($0) }
             labels += y
             start += y.count
         }

@@ -26,6 +26,11 @@ import Testing
         let climbing = try #require(Convergence(metrics: Self.metrics([(50, 0.3), (200, 0.5), (250, 0.55), (300, 0.6)]), central: [0.7], retrainSync: nil))
         #expect(climbing.evaluatedAt == 200 && abs(climbing.gainOverLast20Percent! - 0.1) < 1e-12 && climbing.plateaued == false)
         #expect(climbing.retrainSyncAccuracy == nil && climbing.gapToRetrainSync == nil)
+        // Falling by 5 points is no plateau either; by half a point it is.
+        let falling = try #require(Convergence(metrics: Self.metrics([(240, 0.6), (300, 0.55)]), central: [0.7], retrainSync: nil))
+        #expect(falling.plateaued == false)
+        let settled = try #require(Convergence(metrics: Self.metrics([(240, 0.6), (300, 0.595)]), central: [0.7], retrainSync: nil))
+        #expect(settled.plateaued == true)
         // Evaluated only at the end: no mark, no plateau figure.
         let once = try #require(Convergence(metrics: Self.metrics([(10, nil), (300, 0.6)]), central: [0.7], retrainSync: 0.6))
         #expect(once.evaluatedAt == nil && once.gainOverLast20Percent == nil && once.plateaued == nil)
