@@ -146,7 +146,7 @@ public enum PlanBuilder {
                 let size = counts.reduce(0, +)
                 guard size >= minimumSize, !hospital.train.isEmpty else {
                     throw PartitionError(
-                        "\(partitioner.scheme): hospital \(hospital.id) holds \(size) samples, \(hospital.train.count) of them for training (minimum \(max(minimumSize, 1)) samples and one for training); use fewer hospitals or milder skew, lower --min-size, or --allow-empty")
+                        "\(partitioner.scheme): hospital \(hospital.id) holds \(size) samples\(reserved.map { " after its audit reserve of \($0.count)" } ?? ""), \(hospital.train.count) of them for training (minimum \(max(minimumSize, 1)) samples and one for training); use fewer hospitals or milder skew, \(reserved == nil ? "" : "a smaller audit reserve, ")lower --min-size, or --allow-empty")
                 }
             }
             plans.append(hospital)

@@ -87,6 +87,11 @@ import TestSupport
         #expect { try PlanBuilder.build(store: store, partitioner: partitioner, hospitals: 3, seed: 4, reserve: (3, 0.3)) } throws: {
             ($0 as? PartitionError)?.message.contains("not among the 3 hospitals") == true
         }
+        // A reserve that leaves its hospital below the minimum size is named in the refusal.
+        #expect { try PlanBuilder.build(store: store, partitioner: partitioner, hospitals: 3, seed: 4, minimumSize: 30, reserve: (1, 0.9)) } throws: {
+            let message = ($0 as? PartitionError)?.message ?? ""
+            return message.contains("after its audit reserve of") && message.contains("a smaller audit reserve")
+        }
     }
 
     @Test func hospitalsBelowTheMinimumSizeAreRefusedUnlessAllowed() throws {
