@@ -59,13 +59,17 @@ public struct Convergence: Sendable, Codable, Equatable {
 }
 
 extension Bench {
+    /// The central reference's accuracies of a cell's plan, relative to the bench folder (shared by the
+    /// plan's cells).
+    func centralFile(_ cell: BenchCell) -> String { "central/\(cell.dataset)-\(cell.planLabel)-s\(cell.seed).json" }
+
     /// The central reference of a cell's plan: the federation's model trained centrally, with its local
     /// optimiser and batch, on the union of the hospitals' training samples (the target's backdoor
     /// included, as the federation saw them) for `config.centralEpochs` epochs (default 30) with the
     /// learning rate annealed to zero by a cosine; the global test accuracy after each. One file per dataset, plan and seed (`central/…json`), shared by the plan's cells and read
     /// back when present.
     func central(_ cell: BenchCell, run: String) throws(RunError) -> [Double] {
-        let file = "central/\(cell.dataset)-\(cell.planLabel)-s\(cell.seed).json"
+        let file = centralFile(cell)
         if let bytes = try? FileIO.read(path(file)), let stored = try? JSONDecoder().decode([Double].self, from: Data(bytes)) { return stored }
         let experiment: Experiment
         do {
@@ -74,7 +78,7 @@ extension Bench {
         } catch { throw RunError("\(cell.label): the central reference cannot read the run's config (\(error))") }
         let model = experiment.makeModel()
         model.setThreads(cores)
-        let epochs = config.centralEpochs ?? 30
+        let epochs = config.centralEpochCount
         var options = experiment.settings.local
         options.epochs = epochs
         // Annealed to zero, so the last epoch is a settled model: at the federation's constant rate (SGD

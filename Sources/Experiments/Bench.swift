@@ -133,7 +133,7 @@ public final class Bench {
             started = ContinuousClock.now
             let runFolder = try federate(cell, store: store, plan: plan, progress: progress)
             try recordSeconds(since: started, phase: "federate", in: cell.path)
-            if cell.slowdown == nil, config.centralEpochs ?? 30 > 0 {
+            if cell.slowdown == nil, config.centralEpochCount > 0 {
                 started = ContinuousClock.now
                 _ = try central(cell, run: runFolder)
                 try recordSeconds(since: started, phase: "central", in: cell.path)

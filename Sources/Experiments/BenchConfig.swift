@@ -34,6 +34,9 @@ public struct BenchConfig: Sendable, Codable, Equatable {
     /// Epochs of the central reference model each plan's pre-training is compared with (nil: 30; 0: none).
     public var centralEpochs: Int?
 
+    /// `centralEpochs` as it applies (default 30; 0: no central model).
+    var centralEpochCount: Int { centralEpochs ?? 30 }
+
     public struct Dataset: Sendable, Codable, Equatable {
         public var name: String
         /// A task of the built-in synthetic suite (derm, ct, path), a MedMNIST .npz file, or a dataset store.

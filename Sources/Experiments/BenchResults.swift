@@ -109,8 +109,8 @@ extension Bench {
         func cellResults(_ cell: BenchCell) throws(RunError) -> CellResults {
             let unlearning = try read(UnlearningResults.self, cell.path + "/unlearn/results.json")
             var convergence: Convergence?
-            if cell.slowdown == nil, config.centralEpochs ?? 30 > 0 {
-                let central = try read([Double].self, "central/\(cell.dataset)-\(cell.planLabel)-s\(cell.seed).json")
+            if cell.slowdown == nil, config.centralEpochCount > 0 {
+                let central = try read([Double].self, centralFile(cell))
                 let metrics: [UInt8]
                 do { metrics = try FileIO.read(path(cell.path + "/federate/metrics.jsonl")) } catch {
                     throw RunError("\(path(cell.path + "/federate/metrics.jsonl")): unreadable (\(error))")

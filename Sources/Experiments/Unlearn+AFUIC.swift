@@ -65,7 +65,7 @@ extension UnlearningSession {
             aucMargin: method.aucMargin ?? 0.05, referenceMargin: method.referenceMargin ?? 0.05, checkEvery: method.checkEvery ?? 5,
             maxEpochs: method.epochs ?? 20)
         guard method.reference ?? true else { return rule }
-        if (method.referenceStart ?? (method.eraser == "distill" ? "initial" : "subtracted")) == "initial" {
+        if method.resolvedReferenceStart == "initial" {
             // A short retraining from the federation's initial model by the retained hospitals: it never
             // saw the target, and it stands for what a model without the target knows of the target's data.
             let model = experiment.makeModel()
@@ -273,8 +273,7 @@ extension UnlearningSession {
                 }
             }
             // The subtracted yardstick read the target's stored updates; a retrained one did not.
-            let subtracted = (method.referenceStart ?? (eraserName == "distill" ? "initial" : "subtracted")) == "subtracted"
-            if chosen.referenceAccuracy != nil, subtracted { readBack.formUnion(stored.map(\.file)) }
+            if chosen.referenceAccuracy != nil, method.resolvedReferenceStart == "subtracted" { readBack.formUnion(stored.map(\.file)) }
             rule = chosen
             details.referenceAccuracy = chosen.referenceAccuracy
             if method.projection == "retained" {

@@ -84,6 +84,10 @@ public struct UnlearningConfig: Sendable, Equatable, Codable {
         /// default) or `initial` (the federation's initial model, trained by the retained hospitals for
         /// `referenceRepair` rounds, default 20: a short retraining used only as a yardstick).
         public var referenceStart: String?
+
+        /// `referenceStart` as it applies: given, or `initial` for the distill eraser (its teacher) and
+        /// `subtracted` otherwise.
+        var resolvedReferenceStart: String { referenceStart ?? (eraser == "distill" ? "initial" : "subtracted") }
         public var optimizer: String?
         /// afu-ic: the target re-checks its rule on the global model every this many versions (0: never).
         public var recheckEvery: Int?

@@ -377,9 +377,10 @@ public final class FederationSimulation {
             onEvent(SimulationEvent(kind: .dispatched, virtualTime: start, hospital: h, baseVersion: step, samples: hospitals[h].count))
         }
         // An update with a NaN or an infinite weight (a diverged job) is refused, never averaged in.
-        let answers = transport.exchange(requests)
-        let outcomes = answers.filter { $0.weights.allSatisfy(\.isFinite) }
-        let corrupt = Set(answers.filter { !$0.weights.allSatisfy(\.isFinite) }.map(\.hospital))
+        var outcomes: [LocalModel] = [], corrupt: Set<Int> = []
+        for answer in transport.exchange(requests) {
+            if answer.weights.allSatisfy(\.isFinite) { outcomes.append(answer) } else { corrupt.insert(answer.hospital) }
+        }
         // Arrivals in time order (ties by hospital), then the aggregation once the last is in.
         let arrivals = participants.indices.sorted { (start + transferTime(compute: participants[$0]), participants[$0]) < (start + transferTime(compute: participants[$1]), participants[$1]) }
         var duration = 0.0
